@@ -1,0 +1,26 @@
+import SeqTensor
+
+/// A trainable tensor with identity: a tied weight is one `Parameter` reached under two
+/// names, and optimizers keep their per-parameter state keyed by it.
+public final class Parameter: @unchecked Sendable {
+    /// The current value; a leaf of the tape, so gradients accumulate into it.
+    public private(set) var value: Tensor
+
+    public init(_ value: Tensor) {
+        self.value = value.detached().requiringGrad()
+    }
+
+    public var shape: [Int] { value.shape }
+    public var count: Int { value.count }
+
+    /// The gradient accumulated since the last `zeroGrad()`, nil if none reached it.
+    public var grad: Tensor? { value.grad }
+
+    public func zeroGrad() { value.zeroGrad() }
+
+    /// Replaces the value (loading a checkpoint). The shape must not change.
+    public func assign(_ newValue: Tensor) {
+        precondition(newValue.shape == value.shape, "assigning shape \(newValue.shape) to a parameter of shape \(value.shape)")
+        value = newValue.detached().requiringGrad()
+    }
+}
