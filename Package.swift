@@ -36,7 +36,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: nativeSwift),
-        .testTarget(name: "SeqTensorTests", dependencies: ["SeqTensor", "SeqTestSupport"], swiftSettings: nativeSwift),
+        .testTarget(name: "SeqTensorTests", dependencies: ["SeqTensor", "SeqTestSupport"], exclude: ["Fixtures"], swiftSettings: nativeSwift),
         .testTarget(name: "SeqNNTests", dependencies: ["SeqNN", "SeqTestSupport"], swiftSettings: nativeSwift),
         .testTarget(name: "SeqTextTests", dependencies: ["SeqText"], swiftSettings: nativeSwift),
         .testTarget(name: "seqTests", dependencies: ["seq"]),

@@ -1,4 +1,5 @@
 import CBLAS
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,15 +16,8 @@ public final class TensorStorage: @unchecked Sendable {
     /// Uninitialised storage of `count` floats.
     public init(uninitializedCount count: Int) {
         precondition(count >= 0, "negative element count \(count)")
-        Allocator.configureOnce
         self.count = count
-        var raw: UnsafeMutableRawPointer? = nil
-        // Always allocate at least one element so that `pointer` is valid for empty tensors.
-        let bytes = max(count, 1) * MemoryLayout<Float>.stride
-        guard posix_memalign(&raw, 64, bytes) == 0, let raw else {
-            fatalError("out of memory allocating \(bytes) bytes")
-        }
-        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        pointer = BlockCache.shared.allocate(floats: max(count, 1))
     }
 
     /// Zero-filled storage.
@@ -38,19 +32,69 @@ public final class TensorStorage: @unchecked Sendable {
         return s
     }
 
-    deinit { free(pointer) }
+    deinit { BlockCache.shared.release(pointer, floats: max(count, 1)) }
 }
 
-enum Allocator {
-    /// glibc serves every block over its mmap threshold with a fresh `mmap`, so each new
-    /// 32 MiB activation costs ~10 ms of page faults here. Training allocates the same sizes
-    /// every step; keeping freed blocks in the heap turns those faults into reuse.
-    static let configureOnce: Void = {
-        #if canImport(Glibc)
-        let M_TRIM_THRESHOLD: Int32 = -1
-        let M_MMAP_THRESHOLD: Int32 = -3
-        _ = mallopt(M_MMAP_THRESHOLD, 1 << 30)
-        _ = mallopt(M_TRIM_THRESHOLD, Int32.max)
-        #endif
-    }()
+/// Keeps freed large blocks for reuse, keyed by exact size. glibc serves blocks over its
+/// mmap threshold (at most 32 MiB) with a fresh `mmap`, and page-faulting a new 32 MiB
+/// activation costs ~10 ms here, more than most kernels. Training allocates the same sizes
+/// every step, so exact-size reuse turns those faults into a lock and a pop.
+final class BlockCache: @unchecked Sendable {
+    static let shared = BlockCache()
+    /// Below this, malloc's own bins are fast enough.
+    static let minimumBytes = 1 << 16
+    /// Beyond this many cached bytes, released blocks are freed instead.
+    static let capacityBytes = 1 << 30
+
+    private let lock = Mutex<State>(State())
+    private struct State {
+        var free: [Int: [UInt]] = [:]   // addresses: plain integers are Sendable
+        var cachedBytes = 0
+    }
+
+    func allocate(floats: Int) -> UnsafeMutablePointer<Float> {
+        let bytes = floats * MemoryLayout<Float>.stride
+        if bytes >= Self.minimumBytes {
+            let reused: UInt? = lock.withLock { state in
+                guard let p = state.free[bytes]?.popLast() else { return nil }
+                state.cachedBytes -= bytes
+                return p
+            }
+            if let reused, let p = UnsafeMutablePointer<Float>(bitPattern: reused) { return p }
+        }
+        var raw: UnsafeMutableRawPointer? = nil
+        guard posix_memalign(&raw, 64, bytes) == 0, let raw else {
+            fatalError("out of memory allocating \(bytes) bytes")
+        }
+        return raw.bindMemory(to: Float.self, capacity: floats)
+    }
+
+    func release(_ pointer: UnsafeMutablePointer<Float>, floats: Int) {
+        let bytes = floats * MemoryLayout<Float>.stride
+        let raw = UnsafeMutableRawPointer(pointer)
+        if bytes >= Self.minimumBytes {
+            let kept = lock.withLock { state -> Bool in
+                guard state.cachedBytes + bytes <= Self.capacityBytes else { return false }
+                state.free[bytes, default: []].append(UInt(bitPattern: raw))
+                state.cachedBytes += bytes
+                return true
+            }
+            if kept { return }
+        }
+        free(raw)
+    }
+
+    /// Frees every cached block (e.g. between phases with different shapes).
+    func trim() {
+        let blocks = lock.withLock { state -> [UInt] in
+            defer { state.free = [:]; state.cachedBytes = 0 }
+            return state.free.values.flatMap { $0 }
+        }
+        for b in blocks { free(UnsafeMutableRawPointer(bitPattern: b)) }
+    }
+}
+
+extension Engine {
+    /// Returns cached activation blocks to the system.
+    public static func trimMemory() { BlockCache.shared.trim() }
 }

@@ -11,7 +11,7 @@ public final class GradNode: @unchecked Sendable {
     var inputs: [GradNode?]
     /// Reads `grad` and accumulates into the inputs' gradient buffers. Nil for leaves,
     /// and cleared after it has run so that saved forward buffers are freed.
-    var pullback: ((_ gradOut: UnsafePointer<Float>, _ inputs: [GradNode?]) -> Void)?
+    var pullback: ((_ gradOut: TensorStorage, _ inputs: [GradNode?]) -> Void)?
     /// The accumulated gradient, allocated (zeroed) on first use.
     var grad: TensorStorage?
     let isLeaf: Bool
@@ -24,7 +24,7 @@ public final class GradNode: @unchecked Sendable {
     }
 
     init(shape: [Int], inputs: [GradNode?],
-         pullback: @escaping (_ gradOut: UnsafePointer<Float>, _ inputs: [GradNode?]) -> Void) {
+         pullback: @escaping (_ gradOut: TensorStorage, _ inputs: [GradNode?]) -> Void) {
         self.shape = shape
         self.count = Shape.count(shape)
         self.inputs = inputs
@@ -38,6 +38,21 @@ public final class GradNode: @unchecked Sendable {
         let g = TensorStorage(zeroedCount: count)
         grad = g
         return g.pointer
+    }
+
+    /// Adds `gradient` (same element count) into this node's gradient. With `adopting`, a
+    /// node that has no gradient yet takes the buffer itself instead of copying it: the
+    /// caller promises nothing else will write to it (an upstream gradient after its
+    /// pullback has run, passed to exactly one input).
+    public func accumulate(_ gradient: TensorStorage, adopting: Bool = false) {
+        precondition(gradient.count == count, "gradient of \(gradient.count) elements for a node of \(count)")
+        if grad == nil && adopting {
+            grad = gradient
+        } else if let grad {
+            SeqTensor.accumulate(gradient.pointer, into: grad.pointer, count)
+        } else {
+            grad = gradient.copy()
+        }
     }
 }
 
@@ -59,7 +74,7 @@ extension Tensor {
     /// shape as `self`) and one entry per input: its node, or nil if it needs no gradient.
     @inline(__always)
     func recorded(from inputs: [Tensor],
-                  _ pullback: @escaping (_ gradOut: UnsafePointer<Float>, _ inputs: [GradNode?]) -> Void) -> Tensor {
+                  _ pullback: @escaping (_ gradOut: TensorStorage, _ inputs: [GradNode?]) -> Void) -> Tensor {
         guard GradMode.isEnabled, inputs.contains(where: { $0.node != nil }) else { return self }
         var out = self
         out.node = GradNode(shape: shape, inputs: inputs.map { $0.node }, pullback: pullback)
@@ -84,7 +99,7 @@ extension Tensor {
         }
         for node in Self.topologicalOrder(from: root).reversed() where !node.isLeaf {
             if let pullback = node.pullback, let g = node.grad {
-                pullback(UnsafePointer(g.pointer), node.inputs)
+                pullback(g, node.inputs)
             }
             node.pullback = nil
             node.inputs = []
