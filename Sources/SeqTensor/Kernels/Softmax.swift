@@ -30,14 +30,14 @@ extension Kernels {
         var s0 = Vec(), s1 = Vec()
         var i = 0
         while i + 2 * vecWidth <= C {
-            let e0 = vexp(x.vec(i) - mv), e1 = vexp(x.vec(i + vecWidth) - mv)
+            let e0 = vexpNonPositive(x.vec(i) - mv), e1 = vexpNonPositive(x.vec(i + vecWidth) - mv)
             y.setVec(i, e0); y.setVec(i + vecWidth, e1)
             s0 += e0; s1 += e1
             i += 2 * vecWidth
         }
-        while i + vecWidth <= C { let e = vexp(x.vec(i) - mv); y.setVec(i, e); s0 += e; i += vecWidth }
+        while i + vecWidth <= C { let e = vexpNonPositive(x.vec(i) - mv); y.setVec(i, e); s0 += e; i += vecWidth }
         if i < C {
-            let e = vexp(loadPartial(x + i, C - i, fill: -.infinity) - mv)
+            let e = vexpNonPositive(loadPartial(x + i, C - i, fill: -.infinity) - mv)
             storePartial(y + i, e, C - i); s0 += e
         }
         let inv = Vec(repeating: 1 / hsum(s0 + s1))
@@ -99,8 +99,8 @@ extension Kernels {
         let mv = Vec(repeating: m)
         var s = Vec()
         var i = 0
-        while i + vecWidth <= C { s += vexp(x.vec(i) - mv); i += vecWidth }
-        if i < C { s += vexp(loadPartial(x + i, C - i, fill: -.infinity) - mv) }
+        while i + vecWidth <= C { s += vexpNonPositive(x.vec(i) - mv); i += vecWidth }
+        if i < C { s += vexpNonPositive(loadPartial(x + i, C - i, fill: -.infinity) - mv) }
         return m + logf(hsum(s))
     }
 

@@ -1,0 +1,31 @@
+import Foundation
+import Testing
+
+@Suite struct BenchCommandTests {
+    @Test func unknownBenchmarkIsUsageError() throws {
+        let r = try CLI.run(["bench", "nope"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("unknown benchmark 'nope'"))
+        #expect(r.stdout.isEmpty)
+    }
+
+    @Test func badThreadsIsUsageError() throws {
+        let r = try CLI.run(["bench", "kernels", "--threads", "0"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("--threads must be at least 1"))
+    }
+
+    /// The contract torch_kernels.py shares: last stdout line is one JSON object with
+    /// results named and shaped as agreed.
+    @Test func kernelsPrintsJSONContract() throws {
+        let r = try CLI.run(["bench", "kernels", "--only", "gelu,softmax", "--warmup", "0", "--repeats", "1", "--threads", "1"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(r.lastLine.utf8)) as! [String: Any]
+        let results = json["results"] as! [[String: Any]]
+        #expect(results.map { $0["name"] as! String } == ["gelu", "softmax"])
+        #expect(results.allSatisfy { ($0["shape"] as! [Int]) == [8192, 1024] && ($0["gbps"] as! Double) > 0 })
+        #expect(json["threads"] as? Int == 1)
+        #expect((json["engine"] as? String)?.hasPrefix("seq ") == true)
+        #expect(json["openblas_coretype"] != nil)
+    }
+}
