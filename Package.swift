@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "SeqTensor", targets: ["SeqTensor"]),
         .library(name: "SeqNN", targets: ["SeqNN"]),
         .library(name: "SeqText", targets: ["SeqText"]),
+        .library(name: "SeqModels", targets: ["SeqModels"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -28,16 +29,18 @@ let package = Package(
         .target(name: "SeqTensor", dependencies: ["CBLAS"], swiftSettings: nativeSwift),
         .target(name: "SeqNN", dependencies: ["SeqTensor"], swiftSettings: nativeSwift),
         .target(name: "SeqText", dependencies: ["CICU"], swiftSettings: nativeSwift),
+        .target(name: "SeqModels", dependencies: ["SeqNN", "SeqText"], swiftSettings: nativeSwift),
         .target(name: "SeqTestSupport", dependencies: ["SeqTensor"], swiftSettings: nativeSwift),
         .executableTarget(
             name: "seq",
             dependencies: [
-                "SeqTensor", "SeqNN", "SeqText", "CBLAS",
+                "SeqTensor", "SeqNN", "SeqText", "SeqModels", "CBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: nativeSwift),
         .testTarget(name: "SeqTensorTests", dependencies: ["SeqTensor", "SeqTestSupport"], exclude: ["Fixtures"], swiftSettings: nativeSwift),
         .testTarget(name: "SeqNNTests", dependencies: ["SeqNN", "SeqTestSupport"], swiftSettings: nativeSwift),
+        .testTarget(name: "SeqModelsTests", dependencies: ["SeqModels", "SeqTestSupport"], swiftSettings: nativeSwift),
         .testTarget(name: "SeqTextTests", dependencies: ["SeqText"], swiftSettings: nativeSwift),
         .testTarget(name: "seqTests", dependencies: ["seq"]),
     ]

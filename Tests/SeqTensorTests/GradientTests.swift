@@ -212,3 +212,20 @@ private let positive = TestTensors.uniform([2, 5], seed: 3, lo: 0.5, hi: 2)
         #expect(x.exp().requiresGrad)
     }
 }
+
+@Suite struct LinearGradients {
+    @Test func linearWithAndWithoutBias() {
+        let x = TestTensors.normal([2, 3, 4], seed: 71), w = TestTensors.normal([5, 4], seed: 72)
+        let b = TestTensors.normal([5], seed: 73)
+        expectGradients([x, w, b]) { Tensor.linear($0[0], weight: $0[1], bias: $0[2]) }
+        expectGradients([x, w]) { Tensor.linear($0[0], weight: $0[1], bias: nil) }
+    }
+
+    @Test func linearMatchesMatmulPlusBias() {
+        let x = TestTensors.normal([7, 4], seed: 74), w = TestTensors.normal([5, 4], seed: 75)
+        let b = TestTensors.normal([5], seed: 76)
+        let fused = Tensor.linear(x, weight: w, bias: b).scalars
+        let plain = (Tensor.matmul(x, w, transposeB: true) + b).scalars
+        #expect(maxAbsDifference(fused, plain) < 1e-5)
+    }
+}

@@ -1,0 +1,73 @@
+import SeqNN
+import SeqTensor
+
+/// A batch of token sequences of equal length T (padded), row-major [B, T].
+public struct BertBatch: Sendable {
+    public var ids: [Int32]
+    public var typeIDs: [Int32]
+    /// 1 for real tokens, 0 for padding.
+    public var attentionMask: [Int32]
+    public var batchSize: Int
+    public var length: Int
+
+    public init(ids: [Int32], typeIDs: [Int32]? = nil, attentionMask: [Int32]? = nil, batchSize: Int, length: Int) {
+        precondition(ids.count == batchSize * length, "\(ids.count) ids for a [\(batchSize), \(length)] batch")
+        self.ids = ids
+        self.typeIDs = typeIDs ?? [Int32](repeating: 0, count: ids.count)
+        self.attentionMask = attentionMask ?? [Int32](repeating: 1, count: ids.count)
+        self.batchSize = batchSize
+        self.length = length
+    }
+
+    /// Pads sequences of different lengths to the longest with `padID`.
+    public static func padding(_ sequences: [[Int32]], typeIDs: [[Int32]]? = nil, padID: Int32 = 0) -> BertBatch {
+        let T = sequences.map(\.count).max() ?? 0
+        var ids: [Int32] = [], types: [Int32] = [], mask: [Int32] = []
+        for (i, s) in sequences.enumerated() {
+            ids += s + [Int32](repeating: padID, count: T - s.count)
+            types += (typeIDs?[i] ?? [Int32](repeating: 0, count: s.count)) + [Int32](repeating: 0, count: T - s.count)
+            mask += [Int32](repeating: 1, count: s.count) + [Int32](repeating: 0, count: T - s.count)
+        }
+        return BertBatch(ids: ids, typeIDs: types, attentionMask: mask, batchSize: sequences.count, length: T)
+    }
+
+    var keyPadding: AttentionMask? {
+        if attentionMask.allSatisfy({ $0 != 0 }) { return nil }
+        return .keyPadding((0..<batchSize).map { b in (0..<length).map { attentionMask[b * length + $0] != 0 } })
+    }
+}
+
+/// BERT's encoder with its embeddings and pooler, named as transformers' `BertModel`.
+public final class BertModel: Module {
+    public let config: BertConfig
+    public let embeddings: BertEmbeddings
+    public let layers: [BertLayer]
+    public let pooler: Linear
+
+    public init(_ config: BertConfig, generator: inout RandomGenerator) {
+        self.config = config
+        embeddings = BertEmbeddings(config, generator: &generator)
+        layers = (0..<config.layerCount).map { _ in BertLayer(config, generator: &generator) }
+        pooler = Linear(inFeatures: config.hiddenSize, outFeatures: config.hiddenSize, std: config.initializerRange, generator: &generator)
+    }
+
+    public func forEachParameter(_ body: (String, Parameter) -> Void) {
+        visit("embeddings", embeddings, body)
+        for (i, layer) in layers.enumerated() { visit("encoder.layer.\(i)", layer, body) }
+        visit("pooler.dense", pooler, body)
+    }
+
+    /// The last hidden state [B, T, C].
+    public func encode(_ batch: BertBatch, context: ForwardContext) -> Tensor {
+        var x = embeddings(batch.ids, typeIDs: batch.typeIDs, batch: batch.batchSize, length: batch.length, context: context)
+        let mask = batch.keyPadding
+        for layer in layers { x = layer(x, mask: mask, context: context) }
+        return x
+    }
+
+    /// tanh(dense(hidden state of the first token)) → [B, C].
+    public func pool(_ hidden: Tensor) -> Tensor {
+        let B = hidden.shape[0], C = hidden.shape[2]
+        return pooler(hidden.slice(axis: 1, 0..<1).reshape([B, C])).tanh()
+    }
+}
