@@ -13,7 +13,9 @@ public func clipGradNorm(_ parameters: [Parameter], maxNorm: Float) -> Float {
         g.withUnsafeBufferPointer { sumOfSquares += GradNormKernel.sumOfSquares($0) }
     }
     let total = Float(sumOfSquares.squareRoot())
-    let coefficient = maxNorm / (total + 1e-6)
+    // PyTorch evaluates `max_norm / (total + 1e-6)` as reciprocal-then-multiply
+    // (`Tensor.__rtruediv__`); the same order gives the same Float.
+    let coefficient = (1 / (total + 1e-6)) * maxNorm
     guard !(coefficient >= 1) else { return total }
     for g in grads {
         g.withUnsafeSharedMutableBufferPointer { buffer in
