@@ -43,12 +43,14 @@ public final class Adagrad: Optimizer {
             let clr = Float(Double(learningRate) / (1 + Double(t - 1) * learningRateDecay))
             p.value.withUnsafeSharedMutableBufferPointer { wBuf in
                 grad.withUnsafeBufferPointer { gBuf in
-                    let w = wBuf.baseAddress!, g = gBuf.baseAddress!
+                    let w = wBuf.baseAddress!, g = UnsafeMutablePointer(mutating: gBuf.baseAddress!)
                     parallelFor(n, grain: optimizerGrain) { range in
-                        for i in range {
-                            let d = wd == 0 ? g[i] : g[i] + wd * w[i]
-                            sum[i] += d * d
-                            w[i] += (-clr * d) / (sum[i].squareRoot() + eps)
+                        forEachVector(range) { i, lanes in
+                            let wi = loadVector(w, i, lanes), gi = loadVector(g, i, lanes)
+                            let d = wd == 0 ? gi : gi + wd * wi
+                            let s = loadVector(sum, i, lanes) + d * d
+                            storeVector(s, sum, i, lanes)
+                            storeVector(wi + (-clr * d) / (s.squareRoot() + eps), w, i, lanes)
                         }
                     }
                 }

@@ -62,6 +62,35 @@ enum AdamKernel {
                        tracksStep: true, parameterCount: parameterCount)
     }
 
+    struct Constants {
+        let decayFactor, l2, lerpWeight, lerpComplement: Float
+        let lerpLow: Bool
+        let beta2, oneMinusBeta2, stepSize, bc2Sqrt, eps: Float
+    }
+
+    @inline(__always)
+    static func update(_ range: Range<Int>, _ w: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>,
+                       _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, _ vMax: UnsafeMutablePointer<Float>?,
+                       _ c: Constants, decoupled: Bool, l2: Bool, amsgrad: Bool) {
+        forEachVector(range) { i, lanes in
+            var wi = loadVector(w, i, lanes), mi = loadVector(m, i, lanes), vi = loadVector(v, i, lanes)
+            let gi = loadVector(g, i, lanes)
+            if decoupled { wi *= c.decayFactor }
+            let d = l2 ? gi + c.l2 * wi : gi
+            mi = c.lerpLow ? mi + c.lerpWeight * (d - mi) : d - (d - mi) * c.lerpComplement
+            vi = vi * c.beta2 + c.oneMinusBeta2 * d * d
+            var vHat = vi
+            if amsgrad {
+                vHat = pointwiseMax(loadVector(vMax!, i, lanes), vi)
+                storeVector(vHat, vMax!, i, lanes)
+            }
+            wi += (-c.stepSize * mi) / (vHat.squareRoot() / c.bc2Sqrt + c.eps)
+            storeVector(wi, w, i, lanes)
+            storeVector(mi, m, i, lanes)
+            storeVector(vi, v, i, lanes)
+        }
+    }
+
     static func step(_ parameters: [Parameter], slots: inout OptimizerSlots, learningRate: Float,
                      beta1: Double, beta2: Double, eps: Double, l2Decay: Double, decoupledDecay: Double, amsgrad: Bool) {
         let lr = Double(learningRate)
@@ -81,19 +110,20 @@ enum AdamKernel {
             let vMax = amsgrad ? state[2].pointer : nil
             p.value.withUnsafeSharedMutableBufferPointer { wBuf in
                 grad.withUnsafeBufferPointer { gBuf in
-                    let w = wBuf.baseAddress!, g = gBuf.baseAddress!
+                    let w = wBuf.baseAddress!, g = UnsafeMutablePointer(mutating: gBuf.baseAddress!)
+                    let c = Constants(decayFactor: decayFactor, l2: l2, lerpWeight: lerpWeight, lerpComplement: lerpComplement,
+                                      lerpLow: lerpLow, beta2: beta2F, oneMinusBeta2: oneMinusBeta2, stepSize: stepSize,
+                                      bc2Sqrt: bc2Sqrt, eps: epsF)
                     parallelFor(n, grain: optimizerGrain) { range in
-                        for i in range {
-                            if decoupled { w[i] *= decayFactor }
-                            let d = l2 == 0 ? g[i] : g[i] + l2 * w[i]
-                            m[i] = lerpLow ? m[i] + lerpWeight * (d - m[i]) : d - (d - m[i]) * lerpComplement
-                            v[i] = v[i] * beta2F + oneMinusBeta2 * d * d
-                            var vHat = v[i]
-                            if let vMax {
-                                vMax[i] = max(vMax[i], vHat)
-                                vHat = vMax[i]
-                            }
-                            w[i] += (-stepSize * m[i]) / (vHat.squareRoot() / bc2Sqrt + epsF)
+                        // Constant flags into an always-inlined loop: one branch-free,
+                        // vectorised loop per variant.
+                        switch (decoupled, l2 != 0, vMax) {
+                        case (true, false, nil): update(range, w, g, m, v, nil, c, decoupled: true, l2: false, amsgrad: false)
+                        case (false, true, nil): update(range, w, g, m, v, nil, c, decoupled: false, l2: true, amsgrad: false)
+                        case (false, false, nil): update(range, w, g, m, v, nil, c, decoupled: false, l2: false, amsgrad: false)
+                        case (true, true, nil): update(range, w, g, m, v, nil, c, decoupled: true, l2: true, amsgrad: false)
+                        case (let decoupled, let l2, let vMax?):
+                            update(range, w, g, m, v, vMax, c, decoupled: decoupled, l2: l2, amsgrad: true)
                         }
                     }
                 }

@@ -50,30 +50,55 @@ public final class RMSProp: Optimizer {
             let v = state[0].pointer
             let b = hasMomentum ? state[1].pointer : nil
             let a = centered ? state[state.count - 1].pointer : nil
+            let c = Constants(lr: lr, wd: wd, alpha: alpha, oneMinusAlpha: oneMinusAlpha, eps: eps, momentum: mu)
             p.value.withUnsafeSharedMutableBufferPointer { wBuf in
                 grad.withUnsafeBufferPointer { gBuf in
-                    let w = wBuf.baseAddress!, g = gBuf.baseAddress!
+                    let w = wBuf.baseAddress!, g = UnsafeMutablePointer(mutating: gBuf.baseAddress!)
                     parallelFor(n, grain: optimizerGrain) { range in
-                        for i in range {
-                            let d = wd == 0 ? g[i] : g[i] + wd * w[i]
-                            v[i] = v[i] * alpha + oneMinusAlpha * d * d
-                            let s: Float
-                            if let a {
-                                a[i] += oneMinusAlpha * (d - a[i])
-                                s = (v[i] - a[i] * a[i]).squareRoot() + eps
-                            } else {
-                                s = v[i].squareRoot() + eps
-                            }
-                            if let b {
-                                b[i] = b[i] * mu + d / s
-                                w[i] -= lr * b[i]
-                            } else {
-                                w[i] += (-lr * d) / s
-                            }
+                        switch (a, b) {
+                        case (nil, nil): Self.update(range, w, g, v, nil, nil, c, centered: false, momentum: false)
+                        case (nil, let b?): Self.update(range, w, g, v, nil, b, c, centered: false, momentum: true)
+                        case (let a?, nil): Self.update(range, w, g, v, a, nil, c, centered: true, momentum: false)
+                        case (let a?, let b?): Self.update(range, w, g, v, a, b, c, centered: true, momentum: true)
                         }
                     }
                 }
             }
+        }
+    }
+
+    struct Constants {
+        let lr, wd, alpha, oneMinusAlpha, eps, momentum: Float
+    }
+
+    /// Constant flags into an always-inlined loop: one branch-free vector loop per variant.
+    @inline(__always)
+    static func update(_ range: Range<Int>, _ w: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>,
+                       _ v: UnsafeMutablePointer<Float>, _ a: UnsafeMutablePointer<Float>?, _ b: UnsafeMutablePointer<Float>?,
+                       _ c: Constants, centered: Bool, momentum: Bool) {
+        forEachVector(range) { i, lanes in
+            var wi = loadVector(w, i, lanes)
+            let gi = loadVector(g, i, lanes)
+            let d = c.wd == 0 ? gi : gi + c.wd * wi
+            let vi = loadVector(v, i, lanes) * c.alpha + c.oneMinusAlpha * d * d
+            storeVector(vi, v, i, lanes)
+            let s: FloatVector
+            if centered {
+                var ai = loadVector(a!, i, lanes)
+                ai += c.oneMinusAlpha * (d - ai)
+                storeVector(ai, a!, i, lanes)
+                s = (vi - ai * ai).squareRoot() + c.eps
+            } else {
+                s = vi.squareRoot() + c.eps
+            }
+            if momentum {
+                let bi = loadVector(b!, i, lanes) * c.momentum + d / s
+                storeVector(bi, b!, i, lanes)
+                wi -= c.lr * bi
+            } else {
+                wi += (-c.lr * d) / s
+            }
+            storeVector(wi, w, i, lanes)
         }
     }
 
