@@ -105,6 +105,12 @@ public final class Tokenizer: Sendable {
         }
     }
 
+    /// The same pipeline with other truncation and padding (nil: off).
+    public func with(truncation: Truncation?, padding: Padding?) -> Tokenizer {
+        Tokenizer(normalizer: normalizer, preTokenizer: preTokenizer, model: model, postProcessor: postProcessor,
+                  decoder: decoder, addedTokens: addedTokens, truncation: truncation, padding: padding)
+    }
+
     /// Id of a token string (vocabulary or added token).
     public func id(of token: String) -> Int32? {
         addedTokens.first(where: { $0.content == token })?.id ?? vocabulary.id(token)
