@@ -1,0 +1,189 @@
+/// Encodes lines (UTF-8 bytes) one after another with reusable scratch buffers: the hot path
+/// of `seq tokenize`. One per thread. After `encode(_:addSpecialTokens:)`, `ids`, `starts`
+/// and `ends` hold the tokens, offsets in Unicode scalars of the decoded line (specials 0-0).
+public final class LineEncoder {
+    let tokenizer: Tokenizer
+    var out: Scratch
+    let before: [Int32]
+    let after: [Int32]
+
+    struct Scratch {
+        var ids = Buffer<Int32>(capacity: 256)
+        var starts = Buffer<Int32>(capacity: 256)
+        var ends = Buffer<Int32>(capacity: 256)
+        var word = Buffer<UInt8>(capacity: 256)
+        var origin = Buffer<Int32>(capacity: 256)
+        var wordChars = 0
+        var runClass = CharClass.word
+        var pieces = Buffer<Int32>(capacity: 256)
+        var hashes = Buffer<UInt64>(capacity: 256)
+        var scalars = Buffer<UInt32>(capacity: 1024)
+        var bpe = BPE.Workspace()
+
+        func free() {
+            ids.free(); starts.free(); ends.free(); word.free(); origin.free(); pieces.free(); hashes.free(); scalars.free()
+            bpe.free()
+        }
+
+        @inline(__always)
+        mutating func emit(_ id: Int32, _ start: Int32, _ end: Int32) {
+            ids.append(id); starts.append(start); ends.append(end)
+        }
+
+        /// Runs the model over the current word and emits its tokens.
+        @inline(__always)
+        mutating func flushWord(_ model: Model) {
+            let n = word.count
+            guard n > 0 else { return }
+            switch model {
+            case .wordPiece(let wp):
+                hashes.reserve(min(n, wp.initial.maxKeyLength) + 1)
+                pieces.count = 0
+                if wp.tokenize(word.buffer, charCount: wordChars, hashes: hashes.base, pieces: &pieces) {
+                    var k = 0
+                    while k < pieces.count {
+                        emit(pieces[k], origin[Int(pieces[k + 1])], origin[Int(pieces[k + 2]) - 1] &+ 1)
+                        k &+= 3
+                    }
+                } else {
+                    emit(wp.unknownId, origin[0], origin[n - 1] &+ 1)
+                }
+            case .bpe(let m):
+                pieces.count = 0
+                m.tokenize(word.buffer, workspace: &bpe, pieces: &pieces)
+                var k = 0
+                while k < pieces.count {
+                    emit(pieces[k], origin[Int(pieces[k + 1])], origin[Int(pieces[k + 2]) - 1] &+ 1)
+                    k &+= 3
+                }
+            }
+            word.count = 0
+            origin.count = 0
+            wordChars = 0
+        }
+
+        /// Appends scalar `c` (class `cls`) from original scalar `at` to the word being built.
+        @inline(__always)
+        mutating func add(_ c: UInt32, _ cls: CharClass, _ at: Int32, _ model: Model) {
+            switch cls {
+            case .space:
+                flushWord(model)
+                return
+            case .isolated:
+                flushWord(model)
+            case .word, .symbol:
+                if word.count > 0 && runClass != cls { flushWord(model) }
+                runClass = cls
+            }
+            if c < 0x80 {
+                word.append(UInt8(c)); origin.append(at)
+            } else if c < 0x800 {
+                word.append(UInt8(0xC0 | (c >> 6))); word.append(UInt8(0x80 | (c & 0x3F)))
+                origin.append(at); origin.append(at)
+            } else if c < 0x10000 {
+                word.append(UInt8(0xE0 | (c >> 12))); word.append(UInt8(0x80 | ((c >> 6) & 0x3F)))
+                word.append(UInt8(0x80 | (c & 0x3F)))
+                origin.append(at); origin.append(at); origin.append(at)
+            } else {
+                word.append(UInt8(0xF0 | (c >> 18))); word.append(UInt8(0x80 | ((c >> 12) & 0x3F)))
+                word.append(UInt8(0x80 | ((c >> 6) & 0x3F))); word.append(UInt8(0x80 | (c & 0x3F)))
+                origin.append(at); origin.append(at); origin.append(at); origin.append(at)
+            }
+            wordChars &+= 1
+            if cls == .isolated { flushWord(model) }
+        }
+    }
+
+    init(_ tokenizer: Tokenizer) {
+        self.tokenizer = tokenizer
+        out = Scratch()
+        let around: (before: [Int32], after: [Int32]) = tokenizer.postProcessor?.singleAround ?? ([], [])
+        before = around.before
+        after = around.after
+    }
+
+    deinit { out.free() }
+
+    public var count: Int { out.ids.count }
+    public var ids: UnsafeBufferPointer<Int32> { out.ids.buffer }
+    public var starts: UnsafeBufferPointer<Int32> { out.starts.buffer }
+    public var ends: UnsafeBufferPointer<Int32> { out.ends.buffer }
+
+    /// Encodes one line (without its newline). Special tokens as the single template adds them.
+    public func encode(_ line: UnsafeBufferPointer<UInt8>, addSpecialTokens: Bool = true) {
+        var s = out
+        defer { out = s }
+        s.ids.count = 0; s.starts.count = 0; s.ends.count = 0
+        if addSpecialTokens { for id in before { s.emit(id, 0, 0) } }
+        encodeSequence(line, &s)
+        if addSpecialTokens { for id in after { s.emit(id, 0, 0) } }
+    }
+
+    func encodeSequence(_ line: UnsafeBufferPointer<UInt8>, _ s: inout Scratch) {
+        let tk = tokenizer
+        let model = tk.model
+        s.word.count = 0; s.origin.count = 0; s.wordChars = 0
+        if tk.asciiFast && UTF8Decoding.isASCII(line) && !tk.matcher.mayMatch(ascii: line) {
+            tk.asciiTable.withUnsafeBufferPointer { table in
+                var i = 0
+                let n = line.count
+                while i < n {
+                    let e = table[Int(line[i])]
+                    if e & 0x400 == 0 {
+                        let cls = CharClass(rawValue: UInt8((e >> 8) & 3))!
+                        s.add(UInt32(e & 0xFF), cls, Int32(i), model)
+                    }
+                    i &+= 1
+                }
+            }
+            s.flushWord(model)
+            return
+        }
+        // General path: decode (Python's errors="replace"), split out added tokens.
+        s.scalars.count = 0
+        s.scalars.reserve(line.count)
+        UTF8Decoding.decode(line) { c in s.scalars.append(c) }
+        let scalars = s.scalars.buffer
+        let matches = tk.matcher.find(scalars)
+        var pos = 0
+        for (range, token) in matches {
+            encodeSegment(scalars, pos..<range.lowerBound, &s)
+            s.emit(token.id, Int32(range.lowerBound), Int32(range.upperBound))
+            pos = range.upperBound
+        }
+        encodeSegment(scalars, pos..<scalars.count, &s)
+    }
+
+    func encodeSegment(_ scalars: UnsafeBufferPointer<UInt32>, _ r: Range<Int>, _ s: inout Scratch) {
+        guard !r.isEmpty else { return }
+        let tk = tokenizer
+        let model = tk.model
+        if let map = tk.charMap {
+            for i in r {
+                let at = Int32(i)
+                map.forEach(scalars[i]) { c, cls in s.add(c, cls, at, model) }
+            }
+            s.flushWord(model)
+            return
+        }
+        var text = NormalizedText(original: Array(scalars[r]), offset: r.lowerBound)
+        tk.normalizer?.apply(&text)
+        let words = tk.preTokenizer?.split(text, [0..<text.scalars.count]) ?? [0..<text.scalars.count]
+        for w in words {
+            for i in w { s.add(text.scalars[i], .word, text.origins[i], model) }
+            s.flushWord(model)
+        }
+    }
+
+    /// One encoding (no special tokens, no truncation), tokens as strings.
+    func encoding(of bytes: [UInt8]) -> Encoding {
+        bytes.withUnsafeBufferPointer { encode($0, addSpecialTokens: false) }
+        var e = Encoding()
+        for k in 0..<count {
+            let id = ids[k]
+            e.append(id: id, token: tokenizer.token(of: id) ?? "", typeId: 0,
+                     offset: .init(Int(starts[k]), Int(ends[k])), special: tokenizer.specialIds.contains(id), sequence: 0)
+        }
+        return e
+    }
+}

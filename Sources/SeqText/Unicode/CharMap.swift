@@ -1,0 +1,76 @@
+/// How a pre-tokenizer treats one (normalized) scalar.
+public enum CharClass: UInt8, Sendable {
+    /// Part of a word.
+    case word = 0
+    /// Splits words and is dropped (whitespace).
+    case space = 1
+    /// A word of its own (BERT punctuation, isolated digits).
+    case isolated = 2
+    /// Runs of these form words apart from `.word` runs (`Whitespace`'s `[^\w\s]+`).
+    case symbol = 3
+}
+
+/// A per-scalar normalizer and a class-based pre-tokenizer compiled into one table: for each
+/// input scalar, the scalars it becomes and the class of each. Built once per tokenizer for
+/// the Basic Multilingual Plane (one ICU call per scalar, at load); other planes are mapped
+/// on demand.
+public final class CharMap: Sendable {
+    // Entry: bit 31 clear: one output scalar (bits 0-20) of class bits 24-25.
+    //        bit 31 set: `count` (bits 0-7) outputs from `pool[start]` (bits 8-30).
+    let bmp: [UInt32]
+    let pool: [UInt32]
+    let normalizer: Normalizer?
+    let classify: @Sendable (UInt32) -> CharClass
+
+    public init(normalizer: Normalizer?, classify: @escaping @Sendable (UInt32) -> CharClass) {
+        self.normalizer = normalizer
+        self.classify = classify
+        var bmp = [UInt32](repeating: 0, count: 0x10000)
+        var pool = [UInt32]()
+        for c in UInt32(0)..<0x10000 {
+            if c >= 0xD800 && c < 0xE000 { bmp[Int(c)] = c | UInt32(classify(c).rawValue) << 24; continue }
+            let out = Self.normalize(c, normalizer)
+            if out.count == 1 {
+                bmp[Int(c)] = out[0] | UInt32(classify(out[0]).rawValue) << 24
+            } else {
+                bmp[Int(c)] = 0x8000_0000 | UInt32(pool.count) << 8 | UInt32(out.count)
+                for m in out { pool.append(m | UInt32(classify(m).rawValue) << 24) }
+            }
+        }
+        self.bmp = bmp
+        self.pool = pool
+    }
+
+    static func normalize(_ c: UInt32, _ normalizer: Normalizer?) -> [UInt32] {
+        guard let normalizer else { return [c] }
+        return normalizer.map(c)
+    }
+
+    /// True when ASCII scalars map 1:1 (lowercase-like); then `asciiByte` is the mapping.
+    public var asciiIsOneToOne: Bool {
+        (0..<128).allSatisfy { bmp[$0] & 0x8000_0000 == 0 && bmp[$0] & 0x1F_FFFF < 0x80 }
+    }
+
+    /// Calls `body(scalar, class)` for each output scalar of `c`.
+    @inline(__always)
+    public func forEach(_ c: UInt32, _ body: (UInt32, CharClass) -> Void) {
+        if c < 0x10000 {
+            let e = bmp[Int(c)]
+            if e & 0x8000_0000 == 0 {
+                body(e & 0x1F_FFFF, CharClass(rawValue: UInt8((e >> 24) & 3))!)
+            } else {
+                let n = Int(e & 0xFF), start = Int((e >> 8) & 0x7F_FFFF)
+                for k in start..<start + n {
+                    let p = pool[k]
+                    body(p & 0x1F_FFFF, CharClass(rawValue: UInt8((p >> 24) & 3))!)
+                }
+            }
+        } else {
+            for m in Self.normalize(c, normalizer) { body(m, classify(m)) }
+        }
+    }
+
+    /// The raw entry of an ASCII byte: output byte (or nil if dropped/expanded) and class.
+    @inline(__always)
+    func asciiEntry(_ b: UInt8) -> UInt32 { bmp[Int(b)] }
+}

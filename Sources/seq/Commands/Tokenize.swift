@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import SeqText
+
+struct Tokenize: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Tokenize stdin line by line: ids (default), token strings, or offsets.",
+        discussion: """
+            Reads lines on stdin (split on "\\n"; invalid UTF-8 is decoded with U+FFFD as Python's \
+            errors="replace" does) and writes exactly one line per input line, in input order.
+            """)
+
+    @Option(help: "A tokenizer.json, a vocab.txt, or a model directory holding either.")
+    var tokenizer: String
+
+    @Flag(help: "Output format: space-separated ids (default), token strings, or start-end offsets in Unicode scalars.")
+    var format: OutputFormat = .ids
+
+    @Flag(name: .customLong("no-special"), help: "Leave out the special tokens ([CLS], [SEP]).")
+    var noSpecial = false
+
+    @Option(help: "Threads (default: all cores).")
+    var threads: Int?
+
+    @Option(help: "Random seed (tokenization is deterministic; accepted for uniformity).")
+    var seed: Int = 0
+
+    enum OutputFormat: String, EnumerableFlag {
+        case ids, tokens, offsets
+    }
+
+    func validate() throws {
+        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t).") }
+    }
+
+    func run() throws {
+        let tok: Tokenizer
+        do {
+            tok = try Tokenizer.load(path: tokenizer)
+        } catch {
+            FileHandle.standardError.write(Data("seq tokenize: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        let n = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        let fmt: BatchTokenizer.Format = switch format {
+        case .ids: .ids
+        case .tokens: .tokens
+        case .offsets: .offsets
+        }
+        let batch = BatchTokenizer(tokenizer: tok, format: fmt, addSpecialTokens: !noSpecial, threads: n)
+        let stream = LineStream(fd: 0)
+        do {
+            while let (bytes, lines) = try stream.next() {
+                let out = batch.process(bytes, lines)
+                try writeAll(out)
+            }
+        } catch let e as ExitCode {
+            throw e
+        } catch {
+            FileHandle.standardError.write(Data("seq tokenize: <stdin>: cannot read: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    func writeAll(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { p in
+            var done = 0
+            while done < p.count {
+                let n = write(1, p.baseAddress! + done, p.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    if errno == EPIPE { throw ExitCode(0) }
+                    FileHandle.standardError.write(Data("seq tokenize: <stdout>: cannot write\n".utf8))
+                    throw ExitCode(1)
+                }
+                done += n
+            }
+        }
+    }
+}

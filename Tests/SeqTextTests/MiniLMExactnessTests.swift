@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+@testable import SeqText
+
+/// Exact agreement with Hugging Face tokenizers 0.23 on all-MiniLM-L6-v2's tokenizer. The
+/// golden files next to hard_cases.txt were written by
+/// `../shared/ref/tokenize_ref.py dump --ids|--tokens|--offsets [--no-special] < hard_cases.txt`.
+@Suite(.enabled(if: TestPaths.miniLM != nil, "\(TestPaths.miniLMMissing)"))
+struct MiniLMExactnessTests {
+    static let tokenizer: Tokenizer? = TestPaths.miniLM.flatMap { try? Tokenizer.load(path: $0.appendingPathComponent("tokenizer.json").path) }
+
+    func golden(_ name: String) throws -> String {
+        try String(contentsOf: TestPaths.fixture(name), encoding: .utf8)
+    }
+
+    @Test(arguments: [("ids", BatchTokenizer.Format.ids, true), ("tokens", .tokens, true), ("offsets", .offsets, true),
+                      ("ids-nospecial", .ids, false)])
+    func hardCases(_ name: String, _ format: BatchTokenizer.Format, _ special: Bool) throws {
+        let tok = try #require(Self.tokenizer)
+        let input = try [UInt8](Data(contentsOf: TestPaths.fixture("hard_cases.txt")))
+        let ours = SeqTextTokenizerFacade(tokenizer: tok).run(input, format: format, special: special)
+        let expected = try golden("hard_cases.\(name).txt")
+        let a = ours.split(separator: "\n", omittingEmptySubsequences: false)
+        let b = expected.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(a.count == b.count)
+        for (i, (x, y)) in zip(a, b).enumerated() where x != y {
+            Issue.record("hard_cases.txt line \(i + 1): seq \(x) | HF \(y)")
+        }
+    }
+
+    @Test func vocabTxtAndDirectoryGiveTheSameIds() throws {
+        let dir = try #require(TestPaths.miniLM)
+        let fromJSON = try #require(Self.tokenizer)
+        let fromTxt = try Tokenizer.load(path: dir.appendingPathComponent("vocab.txt").path)
+        let fromDir = try Tokenizer.load(path: dir.path)
+        let input = try [UInt8](Data(contentsOf: TestPaths.fixture("hard_cases.txt")))
+        let a = SeqTextTokenizerFacade(tokenizer: fromJSON).run(input, format: .offsets, special: true)
+        #expect(SeqTextTokenizerFacade(tokenizer: fromTxt).run(input, format: .offsets, special: true) == a)
+        #expect(SeqTextTokenizerFacade(tokenizer: fromDir).run(input, format: .ids, special: true)
+                == SeqTextTokenizerFacade(tokenizer: fromJSON).run(input, format: .ids, special: true))
+    }
+
+    @Test func twoThreadsSameAsOne() throws {
+        let tok = try #require(Self.tokenizer)
+        var input = [UInt8]()
+        for _ in 0..<50 { input += try [UInt8](Data(contentsOf: TestPaths.fixture("hard_cases.txt"))) + [0x0A] }
+        let f = SeqTextTokenizerFacade(tokenizer: tok)
+        #expect(f.run(input, format: .offsets, special: true, threads: 2) == f.run(input, format: .offsets, special: true, threads: 1))
+    }
+
+    @Test func encodeAPIMatchesTheReadme() throws {
+        // MiniLM's tokenizer.json pads to 128; tokenize_ref.py turns that off, so do we here.
+        let tok = try #require(Self.tokenizer).with(truncation: nil, padding: nil)
+        let e = tok.encode("Café crème — naïve")
+        #expect(e.tokens == ["[CLS]", "cafe", "cr", "##eme", "—", "naive", "[SEP]"])
+        #expect(e.offsets.map(\.description) == ["0-0", "0-4", "5-7", "7-10", "11-12", "13-18", "0-0"])
+        #expect(tok.decode(e.ids) == "cafe creme — naive")
+    }
+
+    /// The `minilm_golden.json` ids (../shared/ref/make_golden.py), incl. truncation to 128
+    /// and a sentence pair with token type ids.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: TestPaths.shared.appendingPathComponent("ref/minilm_golden.json").path),
+                   "../shared/ref/minilm_golden.json not found"))
+    func minilmGoldenIds() throws {
+        let base = try #require(Self.tokenizer)
+        let dir = try #require(TestPaths.miniLM)
+        _ = base
+        let data = try Data(contentsOf: TestPaths.shared.appendingPathComponent("ref/minilm_golden.json"))
+        let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let cases = try #require(root["cases"] as? [[String: Any]])
+        let tok = try Tokenizer.load(path: dir.appendingPathComponent("tokenizer.json").path)
+            .with(truncation: Truncation(maxLength: 128), padding: nil)
+        for c in cases {
+            let expected = (c["input_ids"] as? [NSNumber] ?? []).map(\.int32Value)
+            let types = (c["token_type_ids"] as? [NSNumber] ?? []).map(\.int32Value)
+            let e: Encoding
+            if let pair = c["text"] as? [String], pair.count == 2 {
+                e = tok.encode(pair[0], pair: pair[1])
+            } else if let text = c["text"] as? String {
+                e = tok.encode(text)
+            } else { continue }
+            #expect(e.ids == expected, "\(c["name"] ?? "")")
+            if !types.isEmpty { #expect(e.typeIds == types, "\(c["name"] ?? "")") }
+        }
+    }
+}
