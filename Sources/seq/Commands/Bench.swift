@@ -5,9 +5,12 @@ import SeqTensor
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a benchmark; the last stdout line is one JSON object.",
-        discussion: "Benchmarks: kernels (sgemm, GELU, softmax, layer norm; ../shared/ref/torch_kernels.py's contract).")
+        discussion: """
+            Benchmarks: kernels (sgemm, GELU, softmax, layer norm; ../shared/ref/torch_kernels.py's contract), \
+            embed-latency (batch-1, 32-token sentence embedding; bert_infer.py --latency's contract, needs --model).
+            """)
 
-    @Argument(help: "Benchmark name: kernels.")
+    @Argument(help: "Benchmark name: kernels or embed-latency.")
     var name: String
 
     @OptionGroup var compute: ComputeOptions
@@ -21,13 +24,33 @@ struct Bench: ParsableCommand {
     @Option(help: "Comma-separated op names to run (default: all).")
     var only = ""
 
+    @Option(help: "Model directory (embed-latency).")
+    var model: String?
+
+    @Option(help: "Timed runs (embed-latency).")
+    var runs = 200
+
     func validate() throws {
-        guard name == "kernels" else { throw ValidationError("unknown benchmark '\(name)'; known: kernels") }
+        guard ["kernels", "embed-latency"].contains(name) else {
+            throw ValidationError("unknown benchmark '\(name)'; known: kernels, embed-latency")
+        }
+        if name == "embed-latency" && model == nil { throw ValidationError("embed-latency needs --model DIR") }
         guard warmup >= 0, repeats >= 1 else { throw ValidationError("--warmup must be ≥ 0 and --repeats ≥ 1") }
     }
 
     func run() throws {
         compute.apply()
+        if name == "embed-latency" {
+            let result: [String: Any]
+            do {
+                result = try EmbedLatencyBenchmark(runs: runs).run(model: URL(fileURLWithPath: model!))
+            } catch {
+                throw InputError(file: model!, line: nil, message: "cannot load the model: \(error)")
+            }
+            let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
         var bench = KernelBenchmark()
         bench.warmup = warmup
         bench.repeats = repeats

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import SeqModels
+import SeqTensor
+import SeqText
+
+struct Embed: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Sentence embeddings: one JSON array per input line (mean-pooled, L2-normalised).",
+        discussion: """
+            Reads sentences on stdin, one per line (invalid UTF-8 decoded with U+FFFD), and writes \
+            one compact JSON array of floats per line, in input order: what sentence-transformers \
+            computes for all-MiniLM-L6-v2. Each float is the float32 result printed as the double \
+            that holds it (exact). A summary JSON object goes to stderr.
+            """)
+
+    @Option(help: "Model directory: config.json, model.safetensors, tokenizer.json or vocab.txt.")
+    var model: String
+
+    @Option(help: "Sentences per forward pass.")
+    var batchSize = 32
+
+    @Option(help: "Truncate longer inputs to this many tokens, [CLS] and [SEP] included.")
+    var maxLength = 128
+
+    @OptionGroup var compute: ComputeOptions
+
+    func validate() throws {
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+        guard maxLength >= 2 else { throw ValidationError("--max-length must be at least 2, got \(maxLength)") }
+    }
+
+    func run() throws {
+        compute.apply()
+        let started = DispatchTime.now().uptimeNanoseconds
+        let encoder: SentenceEncoder
+        do {
+            encoder = try SentenceEncoder(directory: URL(fileURLWithPath: model), maxLength: maxLength)
+        } catch {
+            throw InputError(file: model, line: nil, message: "cannot load the model: \(error)")
+        }
+        let loaded = DispatchTime.now().uptimeNanoseconds
+        let stream = LineStream(fd: 0)
+        var sentences = 0
+        let stdout = FileHandle.standardOutput
+        // Chunks of whole lines: sorting by length happens within a chunk, so memory stays
+        // bounded by the chunk while batches still group similar lengths.
+        var pending: [String] = []
+        func flush() {
+            if pending.isEmpty { return }
+            let vectors = encoder.embed(pending, batchSize: batchSize)
+            var out = ""
+            out.reserveCapacity(vectors.count * 384 * 22)
+            for v in vectors {
+                out += "["
+                for (i, x) in v.enumerated() {
+                    if i > 0 { out += "," }
+                    out += Double(x).description
+                }
+                out += "]\n"
+            }
+            stdout.write(Data(out.utf8))
+            sentences += pending.count
+            pending.removeAll(keepingCapacity: true)
+        }
+        do {
+            while let (bytes, lines) = try stream.next() {
+                bytes.withUnsafeBufferPointer { b in
+                    for r in lines {
+                        var scalars = String.UnicodeScalarView()
+                        UTF8Decoding.decode(UnsafeBufferPointer(rebasing: b[r])) { scalars.append(Unicode.Scalar($0) ?? "\u{FFFD}") }
+                        pending.append(String(scalars))
+                    }
+                }
+                if pending.count >= 4096 { flush() }
+            }
+        } catch {
+            flush()
+            throw InputError(file: "<stdin>", line: sentences + pending.count + 1, message: "cannot read: \(error)")
+        }
+        flush()
+        let done = DispatchTime.now().uptimeNanoseconds
+        let embedSeconds = Double(done - loaded) / 1e9
+        let summary: [String: Any] = [
+            "sentences": sentences, "batch_size": batchSize, "threads": Engine.threads,
+            "seconds_load": Double(loaded - started) / 1e9, "seconds_embed": embedSeconds,
+            "sentences_per_s": embedSeconds > 0 ? Double(sentences) / embedSeconds : 0,
+        ]
+        let json = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
+        FileHandle.standardError.write(json + Data("\n".utf8))
+    }
+}
