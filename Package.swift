@@ -42,6 +42,6 @@ let package = Package(
         .testTarget(name: "SeqNNTests", dependencies: ["SeqNN", "SeqTestSupport"], swiftSettings: nativeSwift),
         .testTarget(name: "SeqModelsTests", dependencies: ["SeqModels", "SeqTestSupport"], swiftSettings: nativeSwift),
         .testTarget(name: "SeqTextTests", dependencies: ["SeqText"], swiftSettings: nativeSwift),
-        .testTarget(name: "seqTests", dependencies: ["seq"]),
+        .testTarget(name: "seqTests", dependencies: ["seq", "SeqTestSupport"]),
     ]
 )

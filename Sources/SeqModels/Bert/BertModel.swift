@@ -42,19 +42,22 @@ public final class BertModel: Module {
     public let config: BertConfig
     public let embeddings: BertEmbeddings
     public let layers: [BertLayer]
-    public let pooler: Linear
+    /// transformers' BertForMaskedLM has no pooler (`add_pooling_layer=False`).
+    public let pooler: Linear?
 
-    public init(_ config: BertConfig, generator: inout RandomGenerator) {
+    public init(_ config: BertConfig, pooler withPooler: Bool = true, generator: inout RandomGenerator) {
         self.config = config
         embeddings = BertEmbeddings(config, generator: &generator)
         layers = (0..<config.layerCount).map { _ in BertLayer(config, generator: &generator) }
-        pooler = Linear(inFeatures: config.hiddenSize, outFeatures: config.hiddenSize, std: config.initializerRange, generator: &generator)
+        pooler = withPooler
+            ? Linear(inFeatures: config.hiddenSize, outFeatures: config.hiddenSize, std: config.initializerRange, generator: &generator)
+            : nil
     }
 
     public func forEachParameter(_ body: (String, Parameter) -> Void) {
         visit("embeddings", embeddings, body)
         for (i, layer) in layers.enumerated() { visit("encoder.layer.\(i)", layer, body) }
-        visit("pooler.dense", pooler, body)
+        if let pooler { visit("pooler.dense", pooler, body) }
     }
 
     /// The last hidden state [B, T, C].
@@ -67,6 +70,7 @@ public final class BertModel: Module {
 
     /// tanh(dense(hidden state of the first token)) → [B, C].
     public func pool(_ hidden: Tensor) -> Tensor {
+        guard let pooler else { preconditionFailure("this BertModel was built without a pooler") }
         let B = hidden.shape[0], C = hidden.shape[2]
         return pooler(hidden.slice(axis: 1, 0..<1).reshape([B, C])).tanh()
     }
