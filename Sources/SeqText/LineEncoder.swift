@@ -19,10 +19,14 @@ public final class LineEncoder {
         var hashes = Buffer<UInt64>(capacity: 256)
         var scalars = Buffer<UInt32>(capacity: 1024)
         var bpe = BPE.Workspace()
+        /// When set, words are collected into `words`/`wordEnds` instead of running the model.
+        var collectWords = false
+        var words = Buffer<UInt8>(capacity: 1024)
+        var wordEnds = Buffer<Int32>(capacity: 256)
 
         func free() {
             ids.free(); starts.free(); ends.free(); word.free(); origin.free(); pieces.free(); hashes.free(); scalars.free()
-            bpe.free()
+            bpe.free(); words.free(); wordEnds.free()
         }
 
         @inline(__always)
@@ -35,6 +39,14 @@ public final class LineEncoder {
         mutating func flushWord(_ model: Model) {
             let n = word.count
             guard n > 0 else { return }
+            if collectWords {
+                words.reserve(words.count + n)
+                (words.base + words.count).update(from: word.base, count: n)
+                words.count += n
+                wordEnds.append(Int32(words.count))
+                word.count = 0; origin.count = 0; wordChars = 0
+                return
+            }
             switch model {
             case .wordPiece(let wp):
                 hashes.reserve(min(n, wp.initial.maxKeyLength) + 1)
@@ -172,6 +184,23 @@ public final class LineEncoder {
         for w in words {
             for i in w { s.add(text.scalars[i], .word, text.origins[i], model) }
             s.flushWord(model)
+        }
+    }
+
+    /// The words of `line` after normalization and pre-tokenization (what trainers count):
+    /// calls `body` with each word's UTF-8 bytes.
+    public func forEachWord(_ line: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        var s = out
+        defer { out = s }
+        s.collectWords = true
+        s.words.count = 0; s.wordEnds.count = 0
+        encodeSequence(line, &s)
+        s.collectWords = false
+        var start = 0
+        for k in 0..<s.wordEnds.count {
+            let end = Int(s.wordEnds[k])
+            body(UnsafeBufferPointer(start: s.words.base + start, count: end - start))
+            start = end
         }
     }
 

@@ -5,6 +5,6 @@ struct Seq: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seq",
         abstract: "Sequence models and NLP on the CPU: tokenize, pretrain, fine-tune, translate.",
-        subcommands: [Bench.self, Tokenize.self]
+        subcommands: [Bench.self, Tokenize.self, Vocab.self]
     )
 }

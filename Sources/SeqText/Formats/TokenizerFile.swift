@@ -173,6 +173,7 @@ struct JSONReader {
         case "Digits": return .digits(individual: o["individual_digits"] as? Bool ?? false)
         case "ByteLevel": return .byteLevel(addPrefixSpace: o["add_prefix_space"] as? Bool ?? true, useRegex: o["use_regex"] as? Bool ?? true)
         case "Sequence": return .sequence(try (o["pretokenizers"] as? [[String: Any]] ?? []).map(preTokenizer))
+        case "SeqICUWords": return .icuWords
         case let t: throw TokenizerFileError.unsupported(source, "pre_tokenizer \(t)")
         }
     }
