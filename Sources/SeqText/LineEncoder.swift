@@ -127,8 +127,30 @@ public final class LineEncoder {
         defer { out = s }
         s.ids.count = 0; s.starts.count = 0; s.ends.count = 0
         if addSpecialTokens { for id in before { s.emit(id, 0, 0) } }
+        let first = s.ids.count
         encodeSequence(line, &s)
+        if !tokenizer.tokenSpaces.isEmpty { trimOffsets(&s, from: first) }
         if addSpecialTokens { for id in after { s.emit(id, 0, 0) } }
+    }
+
+    /// tokenizers' `process_offsets` (byte-level `trim_offsets`).
+    func trimOffsets(_ s: inout Scratch, from first: Int) {
+        let spaces = tokenizer.tokenSpaces
+        let addPrefix = tokenizer.postProcessor?.addPrefixSpace ?? false
+        for k in first..<s.ids.count {
+            let id = Int(s.ids[k])
+            guard id >= 0 && id < spaces.count else { continue }
+            var lead = Int32(spaces[id] >> 8)
+            let trail = Int32(spaces[id] & 0xFF)
+            var (a, b) = (s.starts[k], s.ends[k])
+            if lead > 0 {
+                if (k == first || a == 0) && addPrefix && lead == 1 { lead = 0 }
+                a = min(a + lead, b)
+            }
+            if trail > 0 && b >= trail { b = max(b - trail, a) }
+            s.starts[k] = a
+            s.ends[k] = b
+        }
     }
 
     func encodeSequence(_ line: UnsafeBufferPointer<UInt8>, _ s: inout Scratch) {
@@ -180,6 +202,10 @@ public final class LineEncoder {
         }
         var text = NormalizedText(original: Array(scalars[r]), offset: r.lowerBound)
         tk.normalizer?.apply(&text)
+        if tk.prefixSpace, let c = text.scalars.first, c != 0x20 {
+            text.scalars.insert(0x20, at: 0)
+            text.origins.insert(text.origins[0], at: 0)
+        }
         let words = tk.preTokenizer?.split(text, [0..<text.scalars.count]) ?? [0..<text.scalars.count]
         for w in words {
             for i in w { s.add(text.scalars[i], .word, text.origins[i], model) }

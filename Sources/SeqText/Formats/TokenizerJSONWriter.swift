@@ -72,6 +72,9 @@ extension Tokenizer {
     }
 
     static func json(_ p: PostProcessor) -> [String: Any] {
+        if p.specialTokens.isEmpty && p.single == [.sequence(0, typeId: 0)] {
+            return ["type": "ByteLevel", "add_prefix_space": p.addPrefixSpace, "trim_offsets": p.trimOffsets, "use_regex": true]
+        }
         func pieces(_ ps: [PostProcessor.Piece]) -> [[String: Any]] {
             ps.map {
                 switch $0 {
