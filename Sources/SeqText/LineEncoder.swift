@@ -19,10 +19,14 @@ public final class LineEncoder {
         var hashes = Buffer<UInt64>(capacity: 256)
         var scalars = Buffer<UInt32>(capacity: 1024)
         var bpe = BPE.Workspace()
+        /// When set, words are collected into `words`/`wordEnds` instead of running the model.
+        var collectWords = false
+        var words = Buffer<UInt8>(capacity: 1024)
+        var wordEnds = Buffer<Int32>(capacity: 256)
 
         func free() {
             ids.free(); starts.free(); ends.free(); word.free(); origin.free(); pieces.free(); hashes.free(); scalars.free()
-            bpe.free()
+            bpe.free(); words.free(); wordEnds.free()
         }
 
         @inline(__always)
@@ -35,6 +39,14 @@ public final class LineEncoder {
         mutating func flushWord(_ model: Model) {
             let n = word.count
             guard n > 0 else { return }
+            if collectWords {
+                words.reserve(words.count + n)
+                (words.base + words.count).update(from: word.base, count: n)
+                words.count += n
+                wordEnds.append(Int32(words.count))
+                word.count = 0; origin.count = 0; wordChars = 0
+                return
+            }
             switch model {
             case .wordPiece(let wp):
                 hashes.reserve(min(n, wp.initial.maxKeyLength) + 1)
@@ -115,8 +127,30 @@ public final class LineEncoder {
         defer { out = s }
         s.ids.count = 0; s.starts.count = 0; s.ends.count = 0
         if addSpecialTokens { for id in before { s.emit(id, 0, 0) } }
+        let first = s.ids.count
         encodeSequence(line, &s)
+        if !tokenizer.tokenSpaces.isEmpty { trimOffsets(&s, from: first) }
         if addSpecialTokens { for id in after { s.emit(id, 0, 0) } }
+    }
+
+    /// tokenizers' `process_offsets` (byte-level `trim_offsets`).
+    func trimOffsets(_ s: inout Scratch, from first: Int) {
+        let spaces = tokenizer.tokenSpaces
+        let addPrefix = tokenizer.postProcessor?.addPrefixSpace ?? false
+        for k in first..<s.ids.count {
+            let id = Int(s.ids[k])
+            guard id >= 0 && id < spaces.count else { continue }
+            var lead = Int32(spaces[id] >> 8)
+            let trail = Int32(spaces[id] & 0xFF)
+            var (a, b) = (s.starts[k], s.ends[k])
+            if lead > 0 {
+                if (k == first || a == 0) && addPrefix && lead == 1 { lead = 0 }
+                a = min(a + lead, b)
+            }
+            if trail > 0 && b >= trail { b = max(b - trail, a) }
+            s.starts[k] = a
+            s.ends[k] = b
+        }
     }
 
     func encodeSequence(_ line: UnsafeBufferPointer<UInt8>, _ s: inout Scratch) {
@@ -168,10 +202,31 @@ public final class LineEncoder {
         }
         var text = NormalizedText(original: Array(scalars[r]), offset: r.lowerBound)
         tk.normalizer?.apply(&text)
+        if tk.prefixSpace, let c = text.scalars.first, c != 0x20 {
+            text.scalars.insert(0x20, at: 0)
+            text.origins.insert(text.origins[0], at: 0)
+        }
         let words = tk.preTokenizer?.split(text, [0..<text.scalars.count]) ?? [0..<text.scalars.count]
         for w in words {
             for i in w { s.add(text.scalars[i], .word, text.origins[i], model) }
             s.flushWord(model)
+        }
+    }
+
+    /// The words of `line` after normalization and pre-tokenization (what trainers count):
+    /// calls `body` with each word's UTF-8 bytes.
+    public func forEachWord(_ line: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        var s = out
+        defer { out = s }
+        s.collectWords = true
+        s.words.count = 0; s.wordEnds.count = 0
+        encodeSequence(line, &s)
+        s.collectWords = false
+        var start = 0
+        for k in 0..<s.wordEnds.count {
+            let end = Int(s.wordEnds[k])
+            body(UnsafeBufferPointer(start: s.words.base + start, count: end - start))
+            start = end
         }
     }
 

@@ -58,6 +58,10 @@ public final class Tokenizer: Sendable {
     let asciiTable: [UInt16]
     let asciiFast: Bool
     let byteLevel: Bool
+    /// ByteLevel pre-tokenizer's `add_prefix_space`.
+    let prefixSpace: Bool
+    /// Per id: leading and trailing space bytes of the token (for offset trimming); empty when off.
+    let tokenSpaces: [UInt16]
     let vocabulary: Vocabulary
     let specialIds: Set<Int32>
 
@@ -79,7 +83,17 @@ public final class Tokenizer: Sendable {
         }
         vocabulary = vocab
         specialIds = Set(addedTokens.filter(\.special).map(\.id))
-        if case .byteLevel = preTokenizer { byteLevel = true } else { byteLevel = false }
+        if case .byteLevel(let add, _) = preTokenizer { byteLevel = true; prefixSpace = add } else { byteLevel = false; prefixSpace = false }
+        if postProcessor?.trimOffsets == true {
+            tokenSpaces = vocab.tokens.map { t in
+                let b = ByteLevel.bytes(ofToken: t) ?? Array(t.utf8)
+                let lead = b.prefix(while: { $0 == 0x20 }).count
+                let trail = lead == b.count ? lead : b.reversed().prefix(while: { $0 == 0x20 }).count
+                return UInt16(min(lead, 255)) << 8 | UInt16(min(trail, 255))
+            }
+        } else {
+            tokenSpaces = []
+        }
 
         let perScalar = normalizer?.isPerScalar ?? true
         let classifier: (@Sendable (UInt32) -> CharClass)?

@@ -173,6 +173,7 @@ struct JSONReader {
         case "Digits": return .digits(individual: o["individual_digits"] as? Bool ?? false)
         case "ByteLevel": return .byteLevel(addPrefixSpace: o["add_prefix_space"] as? Bool ?? true, useRegex: o["use_regex"] as? Bool ?? true)
         case "Sequence": return .sequence(try (o["pretokenizers"] as? [[String: Any]] ?? []).map(preTokenizer))
+        case "SeqICUWords": return .icuWords
         case let t: throw TokenizerFileError.unsupported(source, "pre_tokenizer \(t)")
         }
     }
@@ -252,12 +253,17 @@ struct JSONReader {
             }
             var p = PostProcessor.bert(cls: (clsT, clsId), sep: (sepT, sepId))
             if o["type"] as? String == "RobertaProcessing" {
+                p.trimOffsets = o["trim_offsets"] as? Bool ?? true
+                p.addPrefixSpace = o["add_prefix_space"] as? Bool ?? true
                 p.pair = [.special(clsT, typeId: 0), .sequence(0, typeId: 0), .special(sepT, typeId: 0),
                           .special(sepT, typeId: 0), .sequence(1, typeId: 0), .special(sepT, typeId: 0)]
             }
             return p
         case "ByteLevel":
-            return PostProcessor(single: [.sequence(0, typeId: 0)], pair: [.sequence(0, typeId: 0), .sequence(1, typeId: 1)], specialTokens: [:])
+            var p = PostProcessor(single: [.sequence(0, typeId: 0)], pair: [.sequence(0, typeId: 0), .sequence(1, typeId: 1)], specialTokens: [:])
+            p.trimOffsets = o["trim_offsets"] as? Bool ?? true
+            p.addPrefixSpace = o["add_prefix_space"] as? Bool ?? true
+            return p
         case let t: throw TokenizerFileError.unsupported(source, "post_processor \(t)")
         }
     }

@@ -11,9 +11,15 @@ public struct PostProcessor: Sendable, Equatable {
     public var pair: [Piece]
     /// Special token name → (ids, tokens) it expands to.
     public var specialTokens: [String: (ids: [Int32], tokens: [String])]
+    /// Byte-level offset trimming (`ByteLevel` / `RobertaProcessing` with `trim_offsets`):
+    /// offsets leave out the leading and trailing spaces of a token, except the one space
+    /// `addPrefixSpace` put before the first token.
+    public var trimOffsets = false
+    public var addPrefixSpace = false
 
     public static func == (a: PostProcessor, b: PostProcessor) -> Bool {
         a.single == b.single && a.pair == b.pair && a.specialTokens.keys.sorted() == b.specialTokens.keys.sorted()
+            && a.trimOffsets == b.trimOffsets && a.addPrefixSpace == b.addPrefixSpace
     }
 
     public init(single: [Piece], pair: [Piece], specialTokens: [String: (ids: [Int32], tokens: [String])]) {
