@@ -18,7 +18,7 @@ MODEL="${SEQ_MINILM_DIR:-$HOME/.cache/seq/minilm}"
 swift build -c release --product seq >&2
 SEQ=.build/release/seq
 OUT="$(mktemp -d)"
-tail -n +2 ../shared/data/sentiment/sst2/train.tsv | head -n 2000 | cut -f1 > "$OUT/sst2-2k.txt"
+sed -n "2,2001p" ../shared/data/sentiment/sst2/train.tsv | cut -f1 > "$OUT/sst2-2k.txt"
 for r in $(seq 1 "$ROUNDS"); do
   echo "round $r/$ROUNDS" >&2
   /usr/bin/time -f "%e %M" -o "$OUT/seq.time.$r" "$SEQ" embed --model "$MODEL" --threads "$THREADS" --batch-size 32 \

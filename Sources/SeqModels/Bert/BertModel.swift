@@ -33,7 +33,7 @@ public struct BertBatch: Sendable {
 
     var keyPadding: AttentionMask? {
         if attentionMask.allSatisfy({ $0 != 0 }) { return nil }
-        return .keyPadding((0..<batchSize).map { b in (0..<length).map { attentionMask[b * length + $0] != 0 } })
+        return AttentionMask(keyValid: attentionMask.map { $0 != 0 ? 1 : 0 })
     }
 }
 

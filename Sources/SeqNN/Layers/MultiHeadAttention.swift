@@ -3,36 +3,25 @@ import SeqTensor
 // Multi-head attention. Legend: B batch, Tq query length, Tk key length, C model width,
 // H heads, D = C / H head width.
 
-/// Scaled dot-product attention over heads: softmax(q·kᵀ/√D + mask)·v.
-/// q [B, H, Tq, D], k and v [B, H, Tk, D] → [B, H, Tq, D].
-public func scaledDotProductAttention(query q: Tensor, key k: Tensor, value v: Tensor, mask: AttentionMask?,
-                                      dropout: Dropout? = nil, context: ForwardContext) -> Tensor {
-    let D = q.shape[3]
-    // Scaling q (Tq·D values) is cheaper than scaling the scores (Tq·Tk).
-    var scores = Tensor.matmul(q * (1 / Float(D).squareRoot()), k, transposeB: true)
-    if let mask { scores = scores + mask.bias }
-    var probabilities = scores.softmax()
-    if let dropout { probabilities = dropout(probabilities, context) }
-    return Tensor.matmul(probabilities, v)
-}
-
-/// Self- or cross-attention with learned projections (query, key, value, output).
+/// Self- or cross-attention with learned projections (query, key, value, output), over
+/// the fused kernel `Tensor.multiHeadAttention` (heads read in place, masks applied per
+/// block, windowed cost O(T·w)).
 public final class MultiHeadAttention: Module {
     public let query: Linear
     public let key: Linear
     public let value: Linear
     public let output: Linear
     public let headCount: Int
-    public let attentionDropout: Dropout
+    public let attentionDropout: Float
 
-    public init(width: Int, headCount: Int, dropout: Float = 0, generator: inout RandomGenerator) {
+    public init(width: Int, headCount: Int, dropout: Float = 0, std: Float = 0.02, generator: inout RandomGenerator) {
         precondition(width % headCount == 0, "width \(width) is not divisible by \(headCount) heads")
-        query = Linear(inFeatures: width, outFeatures: width, generator: &generator)
-        key = Linear(inFeatures: width, outFeatures: width, generator: &generator)
-        value = Linear(inFeatures: width, outFeatures: width, generator: &generator)
-        output = Linear(inFeatures: width, outFeatures: width, generator: &generator)
+        query = Linear(inFeatures: width, outFeatures: width, std: std, generator: &generator)
+        key = Linear(inFeatures: width, outFeatures: width, std: std, generator: &generator)
+        value = Linear(inFeatures: width, outFeatures: width, std: std, generator: &generator)
+        output = Linear(inFeatures: width, outFeatures: width, std: std, generator: &generator)
         self.headCount = headCount
-        attentionDropout = Dropout(dropout)
+        attentionDropout = dropout
     }
 
     public func forEachParameter(_ body: (String, Parameter) -> Void) {
@@ -40,30 +29,59 @@ public final class MultiHeadAttention: Module {
         visit("value", value, body); visit("output", output, body)
     }
 
-    /// [B, T, C] → [B, H, T, D].
-    func splitHeads(_ x: Tensor) -> Tensor {
-        let B = x.shape[0], T = x.shape[1], C = x.shape[2]
-        return x.reshape([B, T, headCount, C / headCount]).permute([0, 2, 1, 3])
-    }
-
-    /// [B, H, T, D] → [B, T, C].
-    func mergeHeads(_ x: Tensor) -> Tensor {
-        let B = x.shape[0], H = x.shape[1], T = x.shape[2], D = x.shape[3]
-        return x.permute([0, 2, 1, 3]).reshape([B, T, H * D])
-    }
-
-    /// The attended values before the output projection, [B, Tq, C]: BERT applies its
-    /// output projection in another module.
-    public func attend(_ x: Tensor, memory: Tensor? = nil, mask: AttentionMask?, context: ForwardContext) -> Tensor {
-        let source = memory ?? x
-        let q = splitHeads(query(x)), k = splitHeads(key(source)), v = splitHeads(value(source))
-        let attended = scaledDotProductAttention(query: q, key: k, value: v, mask: mask,
-                                                 dropout: attentionDropout, context: context)
-        return mergeHeads(attended)
+    /// The attended values before the output projection, [B, Tq, C] (BERT applies its
+    /// output projection in another module). With `cache`, this step's keys and values are
+    /// appended to it and attention runs over everything cached (incremental decoding).
+    public func attend(_ x: Tensor, memory: Tensor? = nil, mask: AttentionMask? = nil, cache: KVCache? = nil,
+                       context: ForwardContext) -> Tensor {
+        let q = query(x)
+        var k: Tensor, v: Tensor
+        if let cache, memory != nil, let fixed = cache.keys, let fixedV = cache.values {
+            // Cross-attention memory is projected once and reused at every step.
+            k = fixed; v = fixedV
+        } else {
+            let source = memory ?? x
+            k = key(source); v = value(source)
+            if let cache {
+                if memory != nil { cache.keys = k; cache.values = v } else { (k, v) = cache.append(keys: k, values: v) }
+            }
+        }
+        let p = context.training ? attentionDropout : 0
+        return Tensor.multiHeadAttention(query: q, key: k, value: v, heads: headCount, keyValid: mask?.keyValid,
+                                         pattern: mask?.pattern ?? AttentionPattern(), dropout: p,
+                                         generator: &context.generator)
     }
 
     /// x [B, Tq, C] attends to itself, or to `memory` [B, Tk, C] (cross-attention).
-    public func callAsFunction(_ x: Tensor, memory: Tensor? = nil, mask: AttentionMask?, context: ForwardContext) -> Tensor {
-        output(attend(x, memory: memory, mask: mask, context: context))
+    public func callAsFunction(_ x: Tensor, memory: Tensor? = nil, mask: AttentionMask? = nil, cache: KVCache? = nil,
+                               context: ForwardContext) -> Tensor {
+        output(attend(x, memory: memory, mask: mask, cache: cache, context: context))
+    }
+}
+
+/// Keys and values of the steps decoded so far, [B, T, C] each, for one attention layer.
+/// Decoding one token at a time then costs O(T) per step instead of recomputing the prefix.
+public final class KVCache {
+    public var keys: Tensor?
+    public var values: Tensor?
+
+    public init() {}
+
+    public var length: Int { keys?.shape[1] ?? 0 }
+
+    /// Appends this step's keys and values along time; returns the whole cache.
+    func append(keys k: Tensor, values v: Tensor) -> (Tensor, Tensor) {
+        let newK = keys.map { Tensor.concatenate([$0, k], axis: 1) } ?? k
+        let newV = values.map { Tensor.concatenate([$0, v], axis: 1) } ?? v
+        keys = newK
+        values = newV
+        return (newK, newV)
+    }
+
+    /// Keeps the rows of `beams` (indices into the batch), e.g. after a beam-search step
+    /// reorders and prunes hypotheses.
+    public func reorder(_ beams: [Int32]) {
+        keys = keys?.indexSelect(beams)
+        values = values?.indexSelect(beams)
     }
 }
