@@ -1,0 +1,132 @@
+import SeqTensor
+
+/// Where layer norm sits: after each residual add (post-LN: BERT, the original
+/// Transformer) or before each sublayer (pre-LN: stabler for deep or fast-warmup training).
+public enum NormPlacement: String, Sendable, Codable {
+    case pre, post
+}
+
+/// The position-wise feed-forward block: dense → activation → dropout → dense.
+public final class FeedForward: Module {
+    public enum Activation: String, Sendable, Codable { case relu, gelu, geluTanh = "gelu_tanh" }
+    public let up: Linear
+    public let down: Linear
+    public let activation: Activation
+    public let dropout: Dropout
+
+    public init(width: Int, hidden: Int, activation: Activation, dropout: Float = 0, std: Float = 0.02,
+                generator: inout RandomGenerator) {
+        up = Linear(inFeatures: width, outFeatures: hidden, std: std, generator: &generator)
+        down = Linear(inFeatures: hidden, outFeatures: width, std: std, generator: &generator)
+        self.activation = activation
+        self.dropout = Dropout(dropout)
+    }
+
+    public func forEachParameter(_ body: (String, Parameter) -> Void) { visit("fc1", up, body); visit("fc2", down, body) }
+
+    public func callAsFunction(_ x: Tensor, context: ForwardContext) -> Tensor {
+        let h = up(x)
+        let a: Tensor
+        switch activation {
+        case .relu: a = h.relu()
+        case .gelu: a = h.geluErf()
+        case .geluTanh: a = h.gelu()
+        }
+        return down(dropout(a, context))
+    }
+}
+
+/// An encoder layer: self-attention and feed-forward, each in a residual branch with
+/// dropout, layer norm before (pre-LN) or after (post-LN) the branch.
+public final class TransformerEncoderLayer: Module {
+    public let attention: MultiHeadAttention
+    public let attentionNorm: LayerNorm
+    public let feedForward: FeedForward
+    public let feedForwardNorm: LayerNorm
+    public let dropout: Dropout
+    public let norm: NormPlacement
+
+    public init(width: Int, heads: Int, hidden: Int, activation: FeedForward.Activation = .relu, dropout: Float = 0.1,
+                norm: NormPlacement = .pre, epsilon: Float = 1e-5, generator: inout RandomGenerator) {
+        attention = MultiHeadAttention(width: width, headCount: heads, dropout: dropout, generator: &generator)
+        attentionNorm = LayerNorm(dimension: width, epsilon: epsilon)
+        feedForward = FeedForward(width: width, hidden: hidden, activation: activation, dropout: dropout, generator: &generator)
+        feedForwardNorm = LayerNorm(dimension: width, epsilon: epsilon)
+        self.dropout = Dropout(dropout)
+        self.norm = norm
+    }
+
+    public func forEachParameter(_ body: (String, Parameter) -> Void) {
+        visit("self_attn", attention, body); visit("self_attn_layer_norm", attentionNorm, body)
+        visit("ffn", feedForward, body); visit("final_layer_norm", feedForwardNorm, body)
+    }
+
+    public func callAsFunction(_ x: Tensor, mask: AttentionMask?, context: ForwardContext) -> Tensor {
+        switch norm {
+        case .pre:
+            let h = x + dropout(attention(attentionNorm(x), mask: mask, context: context), context)
+            return h + dropout(feedForward(feedForwardNorm(h), context: context), context)
+        case .post:
+            let h = attentionNorm(x + dropout(attention(x, mask: mask, context: context), context))
+            return feedForwardNorm(h + dropout(feedForward(h, context: context), context))
+        }
+    }
+}
+
+/// A decoder layer: causal self-attention, cross-attention to the encoder's output, and
+/// feed-forward; with per-layer caches for incremental decoding.
+public final class TransformerDecoderLayer: Module {
+    public let selfAttention: MultiHeadAttention
+    public let selfAttentionNorm: LayerNorm
+    public let crossAttention: MultiHeadAttention
+    public let crossAttentionNorm: LayerNorm
+    public let feedForward: FeedForward
+    public let feedForwardNorm: LayerNorm
+    public let dropout: Dropout
+    public let norm: NormPlacement
+
+    public init(width: Int, heads: Int, hidden: Int, activation: FeedForward.Activation = .relu, dropout: Float = 0.1,
+                norm: NormPlacement = .pre, epsilon: Float = 1e-5, generator: inout RandomGenerator) {
+        selfAttention = MultiHeadAttention(width: width, headCount: heads, dropout: dropout, generator: &generator)
+        selfAttentionNorm = LayerNorm(dimension: width, epsilon: epsilon)
+        crossAttention = MultiHeadAttention(width: width, headCount: heads, dropout: dropout, generator: &generator)
+        crossAttentionNorm = LayerNorm(dimension: width, epsilon: epsilon)
+        feedForward = FeedForward(width: width, hidden: hidden, activation: activation, dropout: dropout, generator: &generator)
+        feedForwardNorm = LayerNorm(dimension: width, epsilon: epsilon)
+        self.dropout = Dropout(dropout)
+        self.norm = norm
+    }
+
+    public func forEachParameter(_ body: (String, Parameter) -> Void) {
+        visit("self_attn", selfAttention, body); visit("self_attn_layer_norm", selfAttentionNorm, body)
+        visit("encoder_attn", crossAttention, body); visit("encoder_attn_layer_norm", crossAttentionNorm, body)
+        visit("ffn", feedForward, body); visit("final_layer_norm", feedForwardNorm, body)
+    }
+
+    /// Caches for one decoder layer: its own keys/values and the projected encoder memory.
+    public final class Cache {
+        public let selfAttention = KVCache()
+        public let crossAttention = KVCache()
+        public init() {}
+        public func reorder(_ beams: [Int32]) { selfAttention.reorder(beams); crossAttention.reorder(beams) }
+    }
+
+    /// x [B, T, C] (all target positions in training; the new positions when decoding with
+    /// `cache`), memory [B, S, C] from the encoder, `memoryMask` its padding.
+    public func callAsFunction(_ x: Tensor, memory: Tensor, memoryMask: AttentionMask?, cache: Cache? = nil,
+                               context: ForwardContext) -> Tensor {
+        let causal = AttentionMask.causal
+        switch norm {
+        case .pre:
+            var h = x + dropout(selfAttention(selfAttentionNorm(x), mask: causal, cache: cache?.selfAttention, context: context), context)
+            h = h + dropout(crossAttention(crossAttentionNorm(h), memory: memory, mask: memoryMask, cache: cache?.crossAttention,
+                                           context: context), context)
+            return h + dropout(feedForward(feedForwardNorm(h), context: context), context)
+        case .post:
+            var h = selfAttentionNorm(x + dropout(selfAttention(x, mask: causal, cache: cache?.selfAttention, context: context), context))
+            h = crossAttentionNorm(h + dropout(crossAttention(h, memory: memory, mask: memoryMask, cache: cache?.crossAttention,
+                                                              context: context), context))
+            return feedForwardNorm(h + dropout(feedForward(h, context: context), context))
+        }
+    }
+}
