@@ -7,10 +7,11 @@ struct Bench: ParsableCommand {
         abstract: "Run a benchmark; the last stdout line is one JSON object.",
         discussion: """
             Benchmarks: kernels (sgemm, GELU, softmax, layer norm; ../shared/ref/torch_kernels.py's contract), \
-            embed-latency (batch-1, 32-token sentence embedding; bert_infer.py --latency's contract, needs --model).
+            embed-latency (batch-1, 32-token sentence embedding; bert_infer.py --latency's contract, needs --model), \
+            attention (full vs windowed ±16 self-attention at length 1024).
             """)
 
-    @Argument(help: "Benchmark name: kernels or embed-latency.")
+    @Argument(help: "Benchmark name: kernels, embed-latency or attention.")
     var name: String
 
     @OptionGroup var compute: ComputeOptions
@@ -31,8 +32,8 @@ struct Bench: ParsableCommand {
     var runs = 200
 
     func validate() throws {
-        guard ["kernels", "embed-latency"].contains(name) else {
-            throw ValidationError("unknown benchmark '\(name)'; known: kernels, embed-latency")
+        guard ["kernels", "embed-latency", "attention"].contains(name) else {
+            throw ValidationError("unknown benchmark '\(name)'; known: kernels, embed-latency, attention")
         }
         if name == "embed-latency" && model == nil { throw ValidationError("embed-latency needs --model DIR") }
         guard warmup >= 0, repeats >= 1 else { throw ValidationError("--warmup must be ≥ 0 and --repeats ≥ 1") }
@@ -40,6 +41,13 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         compute.apply()
+        if name == "attention" {
+            var bench = AttentionBenchmark()
+            bench.repeats = min(repeats, 15)
+            let data = try JSONSerialization.data(withJSONObject: bench.run(), options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
         if name == "embed-latency" {
             let result: [String: Any]
             do {

@@ -23,6 +23,9 @@ struct Embed: ParsableCommand {
     @Option(help: "Truncate longer inputs to this many tokens, [CLS] and [SEP] included.")
     var maxLength = 128
 
+    @Option(help: ArgumentHelp("Also write the loaded model as seq saves it (config.json, model.safetensors, tokenizer files) to this directory.", visibility: .hidden))
+    var saveModel: String?
+
     @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
@@ -38,6 +41,22 @@ struct Embed: ParsableCommand {
             encoder = try SentenceEncoder(directory: URL(fileURLWithPath: model), maxLength: maxLength)
         } catch {
             throw InputError(file: model, line: nil, message: "cannot load the model: \(error)")
+        }
+        if let saveModel {
+            do {
+                let out = URL(fileURLWithPath: saveModel)
+                try saveModelDirectory(encoder.model, config: encoder.model.config, architectures: ["BertModel"], to: out)
+                for name in ["tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json"] {
+                    let src = URL(fileURLWithPath: model).appendingPathComponent(name)
+                    let dst = out.appendingPathComponent(name)
+                    if FileManager.default.fileExists(atPath: src.path) {
+                        try? FileManager.default.removeItem(at: dst)
+                        try FileManager.default.copyItem(at: src, to: dst)
+                    }
+                }
+            } catch {
+                throw InputError(file: saveModel, line: nil, message: "cannot write the model directory: \(error)")
+            }
         }
         let loaded = DispatchTime.now().uptimeNanoseconds
         let stream = LineStream(fd: 0)
