@@ -17,8 +17,12 @@ public final class TensorStorage: @unchecked Sendable {
     public init(uninitializedCount count: Int) {
         precondition(count >= 0, "negative element count \(count)")
         self.count = count
-        pointer = BlockCache.shared.allocate(floats: max(count, 1))
+        capacity = BlockCache.sizeClass(floats: max(count, 1))
+        pointer = BlockCache.shared.allocate(floats: capacity)
     }
+
+    /// Floats actually allocated: `count` rounded up to the cache's size class.
+    let capacity: Int
 
     /// Zero-filled storage.
     public convenience init(zeroedCount count: Int) {
@@ -32,7 +36,7 @@ public final class TensorStorage: @unchecked Sendable {
         return s
     }
 
-    deinit { BlockCache.shared.release(pointer, floats: max(count, 1)) }
+    deinit { BlockCache.shared.release(pointer, floats: capacity) }
 }
 
 /// Keeps freed large blocks for reuse, keyed by exact size. glibc serves blocks over its
@@ -43,6 +47,16 @@ final class BlockCache: @unchecked Sendable {
     static let shared = BlockCache()
     /// Below this, malloc's own bins are fast enough.
     static let minimumBytes = 1 << 16
+
+    /// Large sizes round up to 1/8 of their power of two (≤ 12.5% slack), so that buffers
+    /// whose size changes a little from step to step (the logits of a varying number of
+    /// masked tokens) still reuse each other's blocks.
+    static func sizeClass(floats: Int) -> Int {
+        let bytes = floats * MemoryLayout<Float>.stride
+        if bytes < minimumBytes { return floats }
+        let granule = max(64, (1 << (Int.bitWidth - 1 - bytes.leadingZeroBitCount)) >> 3)
+        return ((bytes + granule - 1) / granule * granule) / MemoryLayout<Float>.stride
+    }
     /// Beyond this many cached bytes, released blocks are freed instead.
     static let capacityBytes = 1 << 30
 

@@ -5,7 +5,7 @@ import Testing
     @Test func unknownBenchmarkIsUsageError() throws {
         let r = try CLI.run(["bench", "nope"])
         #expect(r.status == 2)
-        #expect(r.stderr.contains("unknown benchmark 'nope'; known: kernels, embed-latency, attention"))
+        #expect(r.stderr.contains("unknown benchmark 'nope'; known: kernels, embed-latency, attention, train-step"))
         #expect(r.stdout.isEmpty)
     }
 

@@ -8,10 +8,11 @@ struct Bench: ParsableCommand {
         discussion: """
             Benchmarks: kernels (sgemm, GELU, softmax, layer norm; ../shared/ref/torch_kernels.py's contract), \
             embed-latency (batch-1, 32-token sentence embedding; bert_infer.py --latency's contract, needs --model), \
-            attention (full vs windowed ±16 self-attention at length 1024).
+            attention (full vs windowed ±16 self-attention at length 1024), \
+            train-step (masked-LM training step, --preset, --repeats steps).
             """)
 
-    @Argument(help: "Benchmark name: kernels, embed-latency or attention.")
+    @Argument(help: "Benchmark name: kernels, embed-latency, attention or train-step.")
     var name: String
 
     @OptionGroup var compute: ComputeOptions
@@ -28,12 +29,15 @@ struct Bench: ParsableCommand {
     @Option(help: "Model directory (embed-latency).")
     var model: String?
 
+    @Option(help: "Model preset (train-step): tiny, small or base.")
+    var preset = "small"
+
     @Option(help: "Timed runs (embed-latency).")
     var runs = 200
 
     func validate() throws {
-        guard ["kernels", "embed-latency", "attention"].contains(name) else {
-            throw ValidationError("unknown benchmark '\(name)'; known: kernels, embed-latency, attention")
+        guard ["kernels", "embed-latency", "attention", "train-step"].contains(name) else {
+            throw ValidationError("unknown benchmark '\(name)'; known: kernels, embed-latency, attention, train-step")
         }
         if name == "embed-latency" && model == nil { throw ValidationError("embed-latency needs --model DIR") }
         guard warmup >= 0, repeats >= 1 else { throw ValidationError("--warmup must be ≥ 0 and --repeats ≥ 1") }
@@ -41,6 +45,14 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         compute.apply()
+        if name == "train-step" {
+            var bench = TrainStepBenchmark()
+            bench.preset = preset
+            bench.steps = max(1, min(repeats, 1000))
+            let data = try JSONSerialization.data(withJSONObject: bench.run(), options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
         if name == "attention" {
             var bench = AttentionBenchmark()
             bench.repeats = min(repeats, 15)
