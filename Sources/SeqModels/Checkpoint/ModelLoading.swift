@@ -35,21 +35,28 @@ extension BertModel {
     /// Loads a Hugging Face BERT directory (config.json + model.safetensors): a bare
     /// BertModel or the encoder inside BertForMaskedLM / BertForSequenceClassification.
     public static func load(directory: URL) throws -> BertModel {
-        let configURL = directory.appendingPathComponent("config.json")
-        let config: BertConfig
-        do {
-            config = try JSONDecoder().decode(BertConfig.self, from: Data(contentsOf: configURL))
-            try config.validate()
-        } catch let error as BertConfigError {
-            throw CheckpointError("\(configURL.path): \(error.message)")
-        } catch {
-            throw CheckpointError("\(configURL.path): not a readable BERT config.json (\(error.localizedDescription))")
-        }
+        let config = try BertConfig.load(directory: directory)
         let weights = directory.appendingPathComponent("model.safetensors")
         let archive = try Safetensors.read(weights)
         var generator = RandomGenerator(seed: 0)
         let model = withoutGradients { BertModel(config, generator: &generator) }
         try model.load(from: archive, prefixes: ["", "bert."], file: weights.path)
         return model
+    }
+}
+
+extension BertConfig {
+    /// Reads and validates DIR/config.json; errors name the file and the bad key.
+    public static func load(directory: URL) throws -> BertConfig {
+        let url = directory.appendingPathComponent("config.json")
+        do {
+            let config = try JSONDecoder().decode(BertConfig.self, from: Data(contentsOf: url))
+            try config.validate()
+            return config
+        } catch let error as BertConfigError {
+            throw CheckpointError("\(url.path): \(error.message)")
+        } catch {
+            throw CheckpointError("\(url.path): not a readable BERT config.json (\(error.localizedDescription))")
+        }
     }
 }

@@ -46,16 +46,7 @@ extension BertForMaskedLM {
 
     /// Loads a BertForMaskedLM / BertForPreTraining directory written by seq or transformers.
     public static func load(directory: URL) throws -> BertForMaskedLM {
-        let configURL = directory.appendingPathComponent("config.json")
-        let config: BertConfig
-        do {
-            config = try JSONDecoder().decode(BertConfig.self, from: Data(contentsOf: configURL))
-            try config.validate()
-        } catch let error as BertConfigError {
-            throw CheckpointError("\(configURL.path): \(error.message)")
-        } catch {
-            throw CheckpointError("\(configURL.path): not a readable BERT config.json (\(error.localizedDescription))")
-        }
+        let config = try BertConfig.load(directory: directory)
         let weights = directory.appendingPathComponent("model.safetensors")
         let archive = try Safetensors.read(weights)
         let nsp = archive["cls.seq_relationship.weight"] != nil

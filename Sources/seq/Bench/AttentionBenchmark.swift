@@ -13,16 +13,7 @@ struct AttentionBenchmark {
     var warmup = 3
     var repeats = 15
 
-    func median(_ body: () -> Void) -> Double {
-        for _ in 0..<warmup { body() }
-        var times: [Double] = []
-        for _ in 0..<repeats {
-            let t0 = DispatchTime.now().uptimeNanoseconds
-            body()
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
-        }
-        return times.sorted()[times.count / 2]
-    }
+    func median(_ body: () -> Void) -> Double { medianSeconds(warmup: warmup, repeats: repeats, body) }
 
     func run() -> [String: Any] {
         var g = RandomGenerator(seed: 1)

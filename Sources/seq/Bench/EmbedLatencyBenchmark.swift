@@ -20,13 +20,9 @@ struct EmbedLatencyBenchmark {
                                                  attentionMask: batch.attentionMask, batchSize: 1, length: batch.length)
             }
         }
-        for _ in 0..<10 { once() }
         var times: [Double] = []
-        for _ in 0..<runs {
-            let t0 = DispatchTime.now().uptimeNanoseconds
-            once()
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
-        }
+        for _ in 0..<10 { once() }
+        for _ in 0..<runs { times.append(medianSeconds(warmup: 0, repeats: 1, once)) }
         times.sort()
         func q(_ p: Double) -> Double { times[min(times.count - 1, Int(p * Double(times.count)))] }
         return ["latency_median_s": q(0.5), "latency_p10_s": q(0.1), "latency_p90_s": q(0.9),

@@ -15,17 +15,7 @@ struct KernelBenchmark {
     static let sgemmShapes = [(1024, 1024, 1024), (4096, 1024, 256), (4096, 256, 1024)]
     static let elementwiseShape = (8192, 1024)
 
-    func median(_ body: () -> Void) -> Double {
-        for _ in 0..<warmup { body() }
-        var times: [Double] = []
-        for _ in 0..<repeats {
-            let t0 = DispatchTime.now().uptimeNanoseconds
-            body()
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
-        }
-        times.sort()
-        return times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
-    }
+    func median(_ body: () -> Void) -> Double { medianSeconds(warmup: warmup, repeats: repeats, body) }
 
     func wanted(_ name: String) -> Bool { only.isEmpty || only.contains(name) }
 
