@@ -36,7 +36,7 @@ public final class LineEncoder {
 
         /// Runs the model over the current word and emits its tokens.
         @inline(__always)
-        mutating func flushWord(_ model: Model) {
+        mutating func flushWord(_ model: Kernel) {
             let n = word.count
             guard n > 0 else { return }
             if collectWords {
@@ -51,7 +51,7 @@ public final class LineEncoder {
             case .wordPiece(let wp):
                 hashes.reserve(min(n, wp.initial.maxKeyLength) + 1)
                 pieces.count = 0
-                if wp.tokenize(word.buffer, charCount: wordChars, hashes: hashes.base, pieces: &pieces) {
+                if wp.tokenize(word.base, n, charCount: wordChars, hashes: hashes.base, pieces: &pieces) {
                     var k = 0
                     while k < pieces.count {
                         emit(pieces[k], origin[Int(pieces[k + 1])], origin[Int(pieces[k + 2]) - 1] &+ 1)
@@ -76,7 +76,7 @@ public final class LineEncoder {
 
         /// Appends scalar `c` (class `cls`) from original scalar `at` to the word being built.
         @inline(__always)
-        mutating func add(_ c: UInt32, _ cls: CharClass, _ at: Int32, _ model: Model) {
+        mutating func add(_ c: UInt32, _ cls: CharClass, _ at: Int32, _ model: Kernel) {
             switch cls {
             case .space:
                 flushWord(model)
@@ -106,8 +106,19 @@ public final class LineEncoder {
         }
     }
 
+    /// The model as trivial values where it matters (see `ByteTableView`).
+    enum Kernel {
+        case wordPiece(WordPieceKernel)
+        case bpe(BPE)
+    }
+    let kernel: Kernel
+
     init(_ tokenizer: Tokenizer) {
         self.tokenizer = tokenizer
+        switch tokenizer.model {
+        case .wordPiece(let wp): kernel = .wordPiece(wp.kernel)
+        case .bpe(let b): kernel = .bpe(b)
+        }
         out = Scratch()
         let around: (before: [Int32], after: [Int32]) = tokenizer.postProcessor?.singleAround ?? ([], [])
         before = around.before
@@ -155,7 +166,7 @@ public final class LineEncoder {
 
     func encodeSequence(_ line: UnsafeBufferPointer<UInt8>, _ s: inout Scratch) {
         let tk = tokenizer
-        let model = tk.model
+        let model = kernel
         s.word.count = 0; s.origin.count = 0; s.wordChars = 0
         if tk.asciiFast && UTF8Decoding.isASCII(line) && !tk.matcher.mayMatch(ascii: line) {
             tk.asciiTable.withUnsafeBufferPointer { table in
@@ -191,7 +202,7 @@ public final class LineEncoder {
     func encodeSegment(_ scalars: UnsafeBufferPointer<UInt32>, _ r: Range<Int>, _ s: inout Scratch) {
         guard !r.isEmpty else { return }
         let tk = tokenizer
-        let model = tk.model
+        let model = kernel
         if let map = tk.charMap {
             for i in r {
                 let at = Int32(i)

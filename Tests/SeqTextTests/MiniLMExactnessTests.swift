@@ -28,6 +28,24 @@ struct MiniLMExactnessTests {
         }
     }
 
+    /// hard_cases.decoded.jsonl: `Tokenizer.decode(encode(line).ids)` of tokenizers 0.23, one
+    /// JSON string per line (written with the reference venv's python, see bench/tokenizer/).
+    @Test func decodeMatchesHuggingFace() throws {
+        let tok = try #require(Self.tokenizer).with(truncation: nil, padding: nil)
+        let input = try [UInt8](Data(contentsOf: TestPaths.fixture("hard_cases.txt")))
+        var lines = input.split(separator: 0x0A, omittingEmptySubsequences: false).map { Array($0) }
+        if input.last == 0x0A { lines.removeLast() }
+        let expected = try golden("hard_cases.decoded.jsonl").split(separator: "\n").map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8), options: .fragmentsAllowed) as? String ?? ""
+        }
+        #expect(lines.count == expected.count)
+        for (i, (line, want)) in zip(lines, expected).enumerated() {
+            let text = String(decoding: line, as: UTF8.self)
+            let got = tok.decode(tok.encode(text).ids)
+            #expect(got == want, "hard_cases.txt line \(i + 1)")
+        }
+    }
+
     @Test func vocabTxtAndDirectoryGiveTheSameIds() throws {
         let dir = try #require(TestPaths.miniLM)
         let fromJSON = try #require(Self.tokenizer)

@@ -51,8 +51,7 @@ struct Tokenize: ParsableCommand {
         let stream = LineStream(fd: 0)
         do {
             while let (bytes, lines) = try stream.next() {
-                let out = batch.process(bytes, lines)
-                try writeAll(out)
+                try writeAll(batch.process(bytes, lines))
             }
         } catch let e as ExitCode {
             throw e
