@@ -112,6 +112,9 @@ public final class LineEncoder {
         case bpe(BPE)
     }
     let kernel: Kernel
+    /// Copies of the tokenizer's ASCII tables, private to this encoder's thread.
+    let asciiTable: UnsafeMutablePointer<UInt16>
+    let asciiStarts: UnsafeMutablePointer<Bool>
 
     init(_ tokenizer: Tokenizer) {
         self.tokenizer = tokenizer
@@ -119,13 +122,27 @@ public final class LineEncoder {
         case .wordPiece(let wp): kernel = .wordPiece(wp.kernel)
         case .bpe(let b): kernel = .bpe(b)
         }
+        asciiTable = .allocate(capacity: 128)
+        asciiTable.initialize(repeating: 0, count: 128)
+        for (i, e) in tokenizer.asciiTable.enumerated() { asciiTable[i] = e }
+        asciiStarts = .allocate(capacity: 128)
+        asciiStarts.initialize(repeating: false, count: 128)
+        for (i, e) in tokenizer.matcher.asciiStarts.enumerated() { asciiStarts[i] = e }
         out = Scratch()
         let around: (before: [Int32], after: [Int32]) = tokenizer.postProcessor?.singleAround ?? ([], [])
         before = around.before
         after = around.after
     }
 
-    deinit { out.free() }
+    deinit { out.free(); asciiTable.deallocate(); asciiStarts.deallocate() }
+
+    @inline(__always)
+    func mayHoldAddedToken(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        if tokenizer.matcher.isEmpty { return false }
+        let starts = asciiStarts
+        for b in line where starts[Int(b)] { return true }
+        return false
+    }
 
     public var count: Int { out.ids.count }
     public var ids: UnsafeBufferPointer<Int32> { out.ids.buffer }
@@ -168,18 +185,17 @@ public final class LineEncoder {
         let tk = tokenizer
         let model = kernel
         s.word.count = 0; s.origin.count = 0; s.wordChars = 0
-        if tk.asciiFast && UTF8Decoding.isASCII(line) && !tk.matcher.mayMatch(ascii: line) {
-            tk.asciiTable.withUnsafeBufferPointer { table in
-                var i = 0
-                let n = line.count
-                while i < n {
-                    let e = table[Int(line[i])]
-                    if e & 0x400 == 0 {
-                        let cls = CharClass(rawValue: UInt8((e >> 8) & 3))!
-                        s.add(UInt32(e & 0xFF), cls, Int32(i), model)
-                    }
-                    i &+= 1
+        if tk.asciiFast && UTF8Decoding.isASCII(line) && !mayHoldAddedToken(line) {
+            let table = asciiTable
+            var i = 0
+            let n = line.count
+            while i < n {
+                let e = table[Int(line[i])]
+                if e & 0x400 == 0 {
+                    let cls = CharClass(rawValue: UInt8((e >> 8) & 3))!
+                    s.add(UInt32(e & 0xFF), cls, Int32(i), model)
                 }
+                i &+= 1
             }
             s.flushWord(model)
             return
