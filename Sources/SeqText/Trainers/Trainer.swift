@@ -30,16 +30,14 @@ public struct CorpusWords {
         defer { counters.deinitialize(count: t); counters.deallocate() }
         let stream = LineStream(fd: fd)
         let box = UnsafeSendable((counters, encoders))
-        while let (bytes, lines) = try stream.next() {
+        try stream.forEachBatch { buf, lines in
             let groups = t == 1 || lines.count < 64 ? 1 : t
-            bytes.withUnsafeBufferPointer { buf in
-                let b = UnsafeSendable(buf)
-                DispatchQueue.concurrentPerform(iterations: groups) { g in
-                    let lo = lines.count * g / groups, hi = lines.count * (g + 1) / groups
-                    let enc = box.value.1[g]
-                    for r in lines[lo..<hi] {
-                        enc.forEachWord(UnsafeBufferPointer(rebasing: b.value[r])) { w in box.value.0[g].add(w) }
-                    }
+            let b = UnsafeSendable(buf)
+            DispatchQueue.concurrentPerform(iterations: groups) { g in
+                let lo = lines.count * g / groups, hi = lines.count * (g + 1) / groups
+                let enc = box.value.1[g]
+                for r in lines[lo..<hi] {
+                    enc.forEachWord(UnsafeBufferPointer(rebasing: b.value[r])) { w in box.value.0[g].add(w) }
                 }
             }
         }

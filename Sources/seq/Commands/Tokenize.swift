@@ -50,8 +50,8 @@ struct Tokenize: ParsableCommand {
         let batch = BatchTokenizer(tokenizer: tok, format: fmt, addSpecialTokens: !noSpecial, threads: n)
         let stream = LineStream(fd: 0)
         do {
-            while let (bytes, lines) = try stream.next() {
-                try writeAll(batch.process(bytes, lines))
+            try stream.forEachBatch { bytes, lines in
+                try batch.process(bytes, lines) { try writeAll($0) }
             }
         } catch let e as ExitCode {
             throw e
@@ -61,8 +61,8 @@ struct Tokenize: ParsableCommand {
         }
     }
 
-    func writeAll(_ bytes: [UInt8]) throws {
-        try bytes.withUnsafeBytes { p in
+    func writeAll(_ bytes: UnsafeBufferPointer<UInt8>) throws {
+        try UnsafeRawBufferPointer(bytes).withUnsafeBytes { p in
             var done = 0
             while done < p.count {
                 let n = write(1, p.baseAddress! + done, p.count - done)
