@@ -7,7 +7,9 @@ struct Tokenize: ParsableCommand {
         abstract: "Tokenize stdin line by line: ids (default), token strings, or offsets.",
         discussion: """
             Reads lines on stdin (split on "\\n"; invalid UTF-8 is decoded with U+FFFD as Python's \
-            errors="replace" does) and writes exactly one line per input line, in input order.
+            errors="replace" does) and writes exactly one line per input line, in input order. \
+            Offsets are start-end in Unicode scalars of the line, special tokens 0-0. Truncation and \
+            padding stored in a tokenizer.json are not applied: each line is encoded in full.
             """)
 
     @Option(help: "A tokenizer.json, a vocab.txt, or a model directory holding either.")
