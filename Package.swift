@@ -38,7 +38,7 @@ let package = Package(
             swiftSettings: nativeSwift),
         .testTarget(name: "SeqTensorTests", dependencies: ["SeqTensor", "SeqTestSupport"], swiftSettings: nativeSwift),
         .testTarget(name: "SeqNNTests", dependencies: ["SeqNN", "SeqTestSupport"], swiftSettings: nativeSwift),
-        .testTarget(name: "SeqTextTests", dependencies: ["SeqText"], swiftSettings: nativeSwift),
+        .testTarget(name: "SeqTextTests", dependencies: ["SeqText"], exclude: ["Fixtures"], swiftSettings: nativeSwift),
         .testTarget(name: "seqTests", dependencies: ["seq"]),
     ]
 )
