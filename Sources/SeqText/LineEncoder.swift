@@ -19,6 +19,7 @@ public final class LineEncoder {
         var hashes = Buffer<UInt64>(capacity: 256)
         var scalars = Buffer<UInt32>(capacity: 1024)
         var bpe = BPE.Workspace()
+        var cache = WordCache()
         /// When set, words are collected into `words`/`wordEnds` instead of running the model.
         var collectWords = false
         var words = Buffer<UInt8>(capacity: 1024)
@@ -26,7 +27,7 @@ public final class LineEncoder {
 
         func free() {
             ids.free(); starts.free(); ends.free(); word.free(); origin.free(); pieces.free(); hashes.free(); scalars.free()
-            bpe.free(); words.free(); wordEnds.free()
+            bpe.free(); words.free(); wordEnds.free(); cache.free()
         }
 
         @inline(__always)
@@ -62,7 +63,12 @@ public final class LineEncoder {
                 }
             case .bpe(let m):
                 pieces.count = 0
-                m.tokenize(word.buffer, workspace: &bpe, pieces: &pieces)
+                let cacheable = n <= WordCache.maxWordBytes
+                let h = cacheable ? ByteTable.hash(word.buffer) | 1 : 0
+                if !cacheable || !cache.lookup(word.buffer, hash: h, into: &pieces) {
+                    m.tokenize(word.buffer, workspace: &bpe, pieces: &pieces)
+                    if cacheable && pieces.count > 0 { cache.insert(word.buffer, hash: h, pieces: pieces.buffer) }
+                }
                 var k = 0
                 while k < pieces.count {
                     emit(pieces[k], origin[Int(pieces[k + 1])], origin[Int(pieces[k + 2]) - 1] &+ 1)
@@ -109,7 +115,7 @@ public final class LineEncoder {
     /// The model as trivial values where it matters (see `ByteTableView`).
     enum Kernel {
         case wordPiece(WordPieceKernel)
-        case bpe(BPE)
+        case bpe(BPEKernel)
     }
     let kernel: Kernel
     /// Copies of the tokenizer's ASCII tables, private to this encoder's thread.
@@ -120,7 +126,7 @@ public final class LineEncoder {
         self.tokenizer = tokenizer
         switch tokenizer.model {
         case .wordPiece(let wp): kernel = .wordPiece(wp.kernel)
-        case .bpe(let b): kernel = .bpe(b)
+        case .bpe(let b): kernel = .bpe(b.kernel)
         }
         asciiTable = .allocate(capacity: 128)
         asciiTable.initialize(repeating: 0, count: 128)
