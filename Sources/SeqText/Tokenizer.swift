@@ -204,7 +204,7 @@ public final class Tokenizer: Sendable {
             guard keep > 0 else { return [] }
             let (w, rest) = windows(a, keep); a = w; return rest.map { ($0, b) }
         case .onlySecond:
-            guard var bb = b else { return [] }
+            guard let bb = b else { return [] }
             let keep = maxLength - a.count
             guard keep > 0 else { return [] }
             let (w, rest) = windows(bb, keep); b = w
