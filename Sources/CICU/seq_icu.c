@@ -26,6 +26,7 @@ const char *seq_icu_unicode_version(void) {
 
 int32_t seq_icu_char_type(uint32_t c) { return (int32_t)u_charType((UChar32)c); }
 int32_t seq_icu_is_white_space(uint32_t c) { return u_hasBinaryProperty((UChar32)c, UCHAR_WHITE_SPACE) ? 1 : 0; }
+int32_t seq_icu_is_alphabetic(uint32_t c) { return u_hasBinaryProperty((UChar32)c, UCHAR_ALPHABETIC) ? 1 : 0; }
 int32_t seq_icu_combining_class(uint32_t c) { return (int32_t)u_getCombiningClass((UChar32)c); }
 
 // UTF-32 <-> UTF-16 helpers. `units` must hold 2 * count UChars.
@@ -60,6 +61,11 @@ static const UNormalizer2 *instance(int32_t form) {
     default: n = unorm2_getNFKDInstance(&status); break;
     }
     return U_FAILURE(status) ? NULL : n;
+}
+
+int32_t seq_icu_has_boundary_before(int32_t form, uint32_t c) {
+    const UNormalizer2 *n = instance(form);
+    return n && unorm2_hasBoundaryBefore(n, (UChar32)c) ? 1 : 0;
 }
 
 // Small inputs use the stack; large ones the heap.

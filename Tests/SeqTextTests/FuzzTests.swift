@@ -66,10 +66,11 @@ struct FuzzTests {
 
 /// Runs `../shared/ref/tokenize_ref.py dump` with the reference venv.
 enum ReferenceRunner {
-    static func dump(_ input: URL, _ mode: String) throws -> String {
+    static func dump(_ input: URL, _ mode: String, tokenizer: String? = nil) throws -> String {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: TestPaths.referencePython!)
-        p.arguments = [TestPaths.shared.appendingPathComponent("ref/tokenize_ref.py").path, "dump", "--\(mode)"]
+        p.arguments = [TestPaths.shared.appendingPathComponent("ref/tokenize_ref.py").path]
+            + (tokenizer.map { ["--tokenizer", $0] } ?? []) + ["dump", "--\(mode)"]
         p.standardInput = try FileHandle(forReadingFrom: input)
         let pipe = Pipe()
         p.standardOutput = pipe
@@ -78,5 +79,54 @@ enum ReferenceRunner {
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// Other normalizer and pre-tokenizer pipelines (the general path, not the compiled BERT one),
+/// as tokenizer.json variants of MiniLM's, against tokenizers run live on the hard cases and
+/// the fuzz lines.
+@Suite(.enabled(if: TestPaths.miniLM != nil && TestPaths.referencePython != nil,
+                "reference venv or MiniLM tokenizer not found (run ../shared/ref/setup.sh)"))
+struct PipelineVariantTests {
+    static var variants: [(String, [String: Any], [String: Any])] { [
+        ("NFKC+Lowercase / Whitespace", ["type": "Sequence", "normalizers": [["type": "NFKC"], ["type": "Lowercase"]]],
+         ["type": "Whitespace"]),
+        ("NFD+StripAccents+Lowercase / WhitespaceSplit+Punctuation+Digits",
+         ["type": "Sequence", "normalizers": [["type": "NFD"], ["type": "StripAccents"], ["type": "Lowercase"]]],
+         ["type": "Sequence", "pretokenizers": [["type": "WhitespaceSplit"], ["type": "Punctuation", "behavior": "Isolated"],
+                                                ["type": "Digits", "individual_digits": true]]]),
+        ("NFC / BertPreTokenizer", ["type": "NFC"], ["type": "BertPreTokenizer"]),
+        ("NFKD+Lowercase / Digits", ["type": "Sequence", "normalizers": [["type": "NFKD"], ["type": "Lowercase"]]],
+         ["type": "Digits", "individual_digits": false]),
+    ] }
+
+    @Test(arguments: 0..<4)
+    func variantMatchesHuggingFace(_ index: Int) throws {
+        let (name, normalizer, preTokenizer) = Self.variants[index]
+        let base = try Data(contentsOf: TestPaths.miniLM!.appendingPathComponent("tokenizer.json"))
+        var root = try #require(try JSONSerialization.jsonObject(with: base) as? [String: Any])
+        root["normalizer"] = normalizer
+        root["pre_tokenizer"] = preTokenizer
+        root["truncation"] = NSNull()
+        root["padding"] = NSNull()
+        let json = FileManager.default.temporaryDirectory.appendingPathComponent("seq-variant-\(UUID().uuidString).json")
+        try JSONSerialization.data(withJSONObject: root).write(to: json)
+        defer { try? FileManager.default.removeItem(at: json) }
+        let tok = try Tokenizer.load(path: json.path)
+        let input = try [UInt8](Data(contentsOf: TestPaths.fixture("hard_cases.txt"))) + [0x0A] + FuzzTests.lines(seed: 11, count: 1000)
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("seq-variant-in-\(UUID().uuidString).txt")
+        try Data(input).write(to: tmp)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        for (mode, format) in [("ids", BatchTokenizer.Format.ids), ("offsets", .offsets)] {
+            let ours = SeqTextTokenizerFacade(tokenizer: tok).run(input, format: format, special: true)
+            let theirs = try ReferenceRunner.dump(tmp, mode, tokenizer: json.path)
+            let a = ours.split(separator: "\n", omittingEmptySubsequences: false)
+            let b = theirs.split(separator: "\n", omittingEmptySubsequences: false)
+            #expect(a.count == b.count, "\(name)")
+            for (i, (x, y)) in zip(a, b).enumerated() where x != y {
+                Issue.record("\(name) line \(i + 1) --\(mode): seq \(x) | HF \(y)")
+                break
+            }
+        }
     }
 }
