@@ -41,7 +41,7 @@ let package = Package(
         .testTarget(name: "SeqTensorTests", dependencies: ["SeqTensor", "SeqTestSupport"], exclude: ["Fixtures"], swiftSettings: nativeSwift),
         .testTarget(name: "SeqNNTests", dependencies: ["SeqNN", "SeqTestSupport"], swiftSettings: nativeSwift),
         .testTarget(name: "SeqModelsTests", dependencies: ["SeqModels", "SeqTestSupport"], swiftSettings: nativeSwift),
-        .testTarget(name: "SeqTextTests", dependencies: ["SeqText"], swiftSettings: nativeSwift),
+        .testTarget(name: "SeqTextTests", dependencies: ["SeqText"], exclude: ["Fixtures"], swiftSettings: nativeSwift),
         .testTarget(name: "seqTests", dependencies: ["seq", "SeqTestSupport"]),
     ]
 )

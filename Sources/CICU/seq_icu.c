@@ -26,6 +26,7 @@ const char *seq_icu_unicode_version(void) {
 
 int32_t seq_icu_char_type(uint32_t c) { return (int32_t)u_charType((UChar32)c); }
 int32_t seq_icu_is_white_space(uint32_t c) { return u_hasBinaryProperty((UChar32)c, UCHAR_WHITE_SPACE) ? 1 : 0; }
+int32_t seq_icu_is_alphabetic(uint32_t c) { return u_hasBinaryProperty((UChar32)c, UCHAR_ALPHABETIC) ? 1 : 0; }
 int32_t seq_icu_combining_class(uint32_t c) { return (int32_t)u_getCombiningClass((UChar32)c); }
 
 // UTF-32 <-> UTF-16 helpers. `units` must hold 2 * count UChars.
@@ -62,13 +63,20 @@ static const UNormalizer2 *instance(int32_t form) {
     return U_FAILURE(status) ? NULL : n;
 }
 
+int32_t seq_icu_has_boundary_before(int32_t form, uint32_t c) {
+    const UNormalizer2 *n = instance(form);
+    return n && unorm2_hasBoundaryBefore(n, (UChar32)c) ? 1 : 0;
+}
+
 // Small inputs use the stack; large ones the heap.
 #define SEQ_STACK_UNITS 512
 
-int32_t seq_icu_normalize(int32_t form, const uint32_t *input, int32_t count,
-                          uint32_t *output, int32_t capacity) {
-    const UNormalizer2 *n = instance(form);
-    if (!n) return -1;
+// Runs a UTF-16 → UTF-16 ICU transform over UTF-32 input and output.
+typedef int32_t (*seq_transform)(const void *ctx, const UChar *in, int32_t inLength,
+                                 UChar *out, int32_t outCapacity, UErrorCode *status);
+
+static int32_t run_utf16(seq_transform fn, const void *ctx, const uint32_t *input, int32_t count,
+                         uint32_t *output, int32_t capacity) {
     UChar stackIn[SEQ_STACK_UNITS], stackOut[SEQ_STACK_UNITS * 4];
     int32_t inCap = 2 * count + 1, outCap = 2 * capacity + 1;
     UChar *in = inCap <= SEQ_STACK_UNITS ? stackIn : malloc(sizeof(UChar) * inCap);
@@ -77,7 +85,7 @@ int32_t seq_icu_normalize(int32_t form, const uint32_t *input, int32_t count,
     if (in && out) {
         int32_t units = to_utf16(input, count, in);
         UErrorCode status = U_ZERO_ERROR;
-        int32_t written = unorm2_normalize(n, in, units, out, outCap, &status);
+        int32_t written = fn(ctx, in, units, out, outCap, &status);
         if (U_SUCCESS(status)) result = from_utf16(out, written, output, capacity);
     }
     if (in != stackIn) free(in);
@@ -85,21 +93,23 @@ int32_t seq_icu_normalize(int32_t form, const uint32_t *input, int32_t count,
     return result;
 }
 
+static int32_t normalize_fn(const void *ctx, const UChar *in, int32_t n, UChar *out, int32_t cap, UErrorCode *status) {
+    return unorm2_normalize((const UNormalizer2 *)ctx, in, n, out, cap, status);
+}
+
+static int32_t lower_fn(const void *ctx, const UChar *in, int32_t n, UChar *out, int32_t cap, UErrorCode *status) {
+    (void)ctx;
+    return u_strToLower(out, cap, in, n, "", status);
+}
+
+int32_t seq_icu_normalize(int32_t form, const uint32_t *input, int32_t count,
+                          uint32_t *output, int32_t capacity) {
+    const UNormalizer2 *n = instance(form);
+    return n ? run_utf16(normalize_fn, n, input, count, output, capacity) : -1;
+}
+
 int32_t seq_icu_to_lower(const uint32_t *input, int32_t count, uint32_t *output, int32_t capacity) {
-    UChar stackIn[SEQ_STACK_UNITS], stackOut[SEQ_STACK_UNITS * 4];
-    int32_t inCap = 2 * count + 1, outCap = 2 * capacity + 1;
-    UChar *in = inCap <= SEQ_STACK_UNITS ? stackIn : malloc(sizeof(UChar) * inCap);
-    UChar *out = outCap <= SEQ_STACK_UNITS * 4 ? stackOut : malloc(sizeof(UChar) * outCap);
-    int32_t result = -1;
-    if (in && out) {
-        int32_t units = to_utf16(input, count, in);
-        UErrorCode status = U_ZERO_ERROR;
-        int32_t written = u_strToLower(out, outCap, in, units, "", &status);
-        if (U_SUCCESS(status)) result = from_utf16(out, written, output, capacity);
-    }
-    if (in != stackIn) free(in);
-    if (out != stackOut) free(out);
-    return result;
+    return run_utf16(lower_fn, NULL, input, count, output, capacity);
 }
 
 int32_t seq_icu_word_boundaries(const uint32_t *input, int32_t count,

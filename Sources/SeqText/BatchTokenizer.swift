@@ -20,6 +20,8 @@ public final class BatchTokenizer: @unchecked Sendable {
         self.addSpecialTokens = addSpecialTokens
         self.threads = max(1, threads)
         encoders = (0..<max(1, threads)).map { _ in tokenizer.makeLineEncoder() }
+        parts = Array(repeating: [], count: max(1, threads))
+        counts = Array(repeating: 0, count: max(1, threads))
         if format == .tokens {
             var tb = (0..<tokenizer.vocabularySize).map { Array((tokenizer.vocabulary.token(Int32($0)) ?? "").utf8) }
             for t in tokenizer.addedTokens where Int(t.id) < tb.count { tb[Int(t.id)] = Array(t.content.utf8) }
@@ -33,48 +35,50 @@ public final class BatchTokenizer: @unchecked Sendable {
         }
     }
 
-    /// Encodes `lines` of `bytes`; returns the output text (one line per input line).
-    public func process(_ bytes: [UInt8], _ lines: [Range<Int>]) -> [UInt8] {
+    /// Output buffers, one per thread, reused from batch to batch (no page faults per batch).
+    private var parts: [[UInt8]]
+    private var counts: [Int]
+
+    /// Encodes `lines` of `bytes` and hands the output text (one line per input line) to
+    /// `write`, in order, in one or more pieces.
+    public func process(_ bytes: UnsafeBufferPointer<UInt8>, _ lines: [Range<Int>],
+                        write: (UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
         let t = min(threads, max(1, lines.count / 64))
-        if t == 1 {
-            var out = [UInt8]()
-            out.reserveCapacity(bytes.count * 2)
-            tokenCount += bytes.withUnsafeBufferPointer { run(encoders[0], $0, lines[...], &out) }
-            return out
-        }
         // Contiguous groups of about equal bytes.
         var bounds = [0]
         let total = lines.last.map { $0.upperBound } ?? 0
         var k = 0
-        for g in 1..<t {
+        for g in 1..<max(t, 1) {
             let target = total * g / t
             while k < lines.count && lines[k].lowerBound < target { k += 1 }
             bounds.append(max(bounds.last!, k))
         }
         bounds.append(lines.count)
         let groups = bounds
-        let parts = UnsafeMutablePointer<[UInt8]>.allocate(capacity: t)
-        parts.initialize(repeating: [], count: t)
-        let counts = UnsafeMutablePointer<Int>.allocate(capacity: t)
-        counts.initialize(repeating: 0, count: t)
-        defer { parts.deinitialize(count: t); parts.deallocate(); counts.deallocate() }
-        let box = UnsafeSendable((parts, counts))
-        bytes.withUnsafeBufferPointer { buf in
-            let b = UnsafeSendable(buf)
-            DispatchQueue.concurrentPerform(iterations: t) { g in
-                var out = [UInt8]()
-                if groups[g + 1] > groups[g] {
-                    out.reserveCapacity((lines[groups[g + 1] - 1].upperBound - lines[groups[g]].lowerBound) * 2 + 64)
+        parts.withUnsafeMutableBufferPointer { partsBuf in
+            counts.withUnsafeMutableBufferPointer { countsBuf in
+                let box = UnsafeSendable((partsBuf, countsBuf, bytes))
+                let work: @Sendable (Int) -> Void = { g in
+                    var out = box.value.0[g]
+                    box.value.0[g] = []
+                    out.removeAll(keepingCapacity: true)
+                    box.value.1[g] = self.run(self.encoders[g], box.value.2, lines[groups[g]..<groups[g + 1]], &out)
+                    box.value.0[g] = out
                 }
-                let n = self.run(self.encoders[g], b.value, lines[groups[g]..<groups[g + 1]], &out)
-                box.value.0[g] = out
-                box.value.1[g] = n
+                if t == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: t, execute: work) }
             }
         }
-        var out = [UInt8]()
-        out.reserveCapacity((0..<t).reduce(0) { $0 + parts[$1].count })
-        for g in 0..<t { out += parts[g]; tokenCount += counts[g] }
-        return out
+        for g in 0..<t {
+            tokenCount += counts[g]
+            try parts[g].withUnsafeBufferPointer { try write($0) }
+        }
+    }
+
+    /// Convenience: the output of one batch as bytes.
+    public func process(_ bytes: [UInt8], _ lines: [Range<Int>]) -> [UInt8] {
+        var all = [UInt8]()
+        bytes.withUnsafeBufferPointer { b in process(b, lines) { all.append(contentsOf: $0) } }
+        return all
     }
 
     func run(_ enc: LineEncoder, _ bytes: UnsafeBufferPointer<UInt8>, _ lines: ArraySlice<Range<Int>>, _ out: inout [UInt8]) -> Int {

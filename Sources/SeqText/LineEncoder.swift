@@ -19,6 +19,7 @@ public final class LineEncoder {
         var hashes = Buffer<UInt64>(capacity: 256)
         var scalars = Buffer<UInt32>(capacity: 1024)
         var bpe = BPE.Workspace()
+        var cache = WordCache()
         /// When set, words are collected into `words`/`wordEnds` instead of running the model.
         var collectWords = false
         var words = Buffer<UInt8>(capacity: 1024)
@@ -26,7 +27,7 @@ public final class LineEncoder {
 
         func free() {
             ids.free(); starts.free(); ends.free(); word.free(); origin.free(); pieces.free(); hashes.free(); scalars.free()
-            bpe.free(); words.free(); wordEnds.free()
+            bpe.free(); words.free(); wordEnds.free(); cache.free()
         }
 
         @inline(__always)
@@ -36,7 +37,7 @@ public final class LineEncoder {
 
         /// Runs the model over the current word and emits its tokens.
         @inline(__always)
-        mutating func flushWord(_ model: Model) {
+        mutating func flushWord(_ model: Kernel) {
             let n = word.count
             guard n > 0 else { return }
             if collectWords {
@@ -51,7 +52,7 @@ public final class LineEncoder {
             case .wordPiece(let wp):
                 hashes.reserve(min(n, wp.initial.maxKeyLength) + 1)
                 pieces.count = 0
-                if wp.tokenize(word.buffer, charCount: wordChars, hashes: hashes.base, pieces: &pieces) {
+                if wp.tokenize(word.base, n, charCount: wordChars, hashes: hashes.base, pieces: &pieces) {
                     var k = 0
                     while k < pieces.count {
                         emit(pieces[k], origin[Int(pieces[k + 1])], origin[Int(pieces[k + 2]) - 1] &+ 1)
@@ -62,7 +63,12 @@ public final class LineEncoder {
                 }
             case .bpe(let m):
                 pieces.count = 0
-                m.tokenize(word.buffer, workspace: &bpe, pieces: &pieces)
+                let cacheable = n <= WordCache.maxWordBytes
+                let h = cacheable ? ByteTable.hash(word.buffer) | 1 : 0
+                if !cacheable || !cache.lookup(word.buffer, hash: h, into: &pieces) {
+                    m.tokenize(word.buffer, workspace: &bpe, pieces: &pieces)
+                    if cacheable && pieces.count > 0 { cache.insert(word.buffer, hash: h, pieces: pieces.buffer) }
+                }
                 var k = 0
                 while k < pieces.count {
                     emit(pieces[k], origin[Int(pieces[k + 1])], origin[Int(pieces[k + 2]) - 1] &+ 1)
@@ -76,7 +82,7 @@ public final class LineEncoder {
 
         /// Appends scalar `c` (class `cls`) from original scalar `at` to the word being built.
         @inline(__always)
-        mutating func add(_ c: UInt32, _ cls: CharClass, _ at: Int32, _ model: Model) {
+        mutating func add(_ c: UInt32, _ cls: CharClass, _ at: Int32, _ model: Kernel) {
             switch cls {
             case .space:
                 flushWord(model)
@@ -106,15 +112,43 @@ public final class LineEncoder {
         }
     }
 
+    /// The model as trivial values where it matters (see `ByteTableView`).
+    enum Kernel {
+        case wordPiece(WordPieceKernel)
+        case bpe(BPEKernel)
+    }
+    let kernel: Kernel
+    /// Copies of the tokenizer's ASCII tables, private to this encoder's thread.
+    let asciiTable: UnsafeMutablePointer<UInt16>
+    let asciiStarts: UnsafeMutablePointer<Bool>
+
     init(_ tokenizer: Tokenizer) {
         self.tokenizer = tokenizer
+        switch tokenizer.model {
+        case .wordPiece(let wp): kernel = .wordPiece(wp.kernel)
+        case .bpe(let b): kernel = .bpe(b.kernel)
+        }
+        asciiTable = .allocate(capacity: 128)
+        asciiTable.initialize(repeating: 0, count: 128)
+        for (i, e) in tokenizer.asciiTable.enumerated() { asciiTable[i] = e }
+        asciiStarts = .allocate(capacity: 128)
+        asciiStarts.initialize(repeating: false, count: 128)
+        for (i, e) in tokenizer.matcher.asciiStarts.enumerated() { asciiStarts[i] = e }
         out = Scratch()
         let around: (before: [Int32], after: [Int32]) = tokenizer.postProcessor?.singleAround ?? ([], [])
         before = around.before
         after = around.after
     }
 
-    deinit { out.free() }
+    deinit { out.free(); asciiTable.deallocate(); asciiStarts.deallocate() }
+
+    @inline(__always)
+    func mayHoldAddedToken(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        if tokenizer.matcher.isEmpty { return false }
+        let starts = asciiStarts
+        for b in line where starts[Int(b)] { return true }
+        return false
+    }
 
     public var count: Int { out.ids.count }
     public var ids: UnsafeBufferPointer<Int32> { out.ids.buffer }
@@ -155,20 +189,19 @@ public final class LineEncoder {
 
     func encodeSequence(_ line: UnsafeBufferPointer<UInt8>, _ s: inout Scratch) {
         let tk = tokenizer
-        let model = tk.model
+        let model = kernel
         s.word.count = 0; s.origin.count = 0; s.wordChars = 0
-        if tk.asciiFast && UTF8Decoding.isASCII(line) && !tk.matcher.mayMatch(ascii: line) {
-            tk.asciiTable.withUnsafeBufferPointer { table in
-                var i = 0
-                let n = line.count
-                while i < n {
-                    let e = table[Int(line[i])]
-                    if e & 0x400 == 0 {
-                        let cls = CharClass(rawValue: UInt8((e >> 8) & 3))!
-                        s.add(UInt32(e & 0xFF), cls, Int32(i), model)
-                    }
-                    i &+= 1
+        if tk.asciiFast && UTF8Decoding.isASCII(line) && !mayHoldAddedToken(line) {
+            let table = asciiTable
+            var i = 0
+            let n = line.count
+            while i < n {
+                let e = table[Int(line[i])]
+                if e & 0x400 == 0 {
+                    let cls = CharClass(rawValue: UInt8((e >> 8) & 3))!
+                    s.add(UInt32(e & 0xFF), cls, Int32(i), model)
                 }
+                i &+= 1
             }
             s.flushWord(model)
             return
@@ -191,7 +224,7 @@ public final class LineEncoder {
     func encodeSegment(_ scalars: UnsafeBufferPointer<UInt32>, _ r: Range<Int>, _ s: inout Scratch) {
         guard !r.isEmpty else { return }
         let tk = tokenizer
-        let model = tk.model
+        let model = kernel
         if let map = tk.charMap {
             for i in r {
                 let at = Int32(i)

@@ -4,76 +4,91 @@ import Glibc
 #endif
 
 /// Streams a file descriptor as batches of whole lines (split on "\n" only; a last line
-/// without "\n" counts; a trailing "\n" does not start a new line), in chunks, so memory is
-/// bounded by the chunk size plus the longest line.
+/// without "\n" counts; a trailing "\n" does not start a new line), in chunks read into one
+/// reused buffer, so memory is bounded by the chunk size plus the longest line.
 public final class LineStream {
     let fd: Int32
     let chunkSize: Int
-    var buffer: [UInt8] = []
-    var eof = false
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private var count = 0
+    private var eof = false
 
     public init(fd: Int32, chunkSize: Int = 1 << 22) {
         self.fd = fd
         self.chunkSize = chunkSize
+        capacity = chunkSize * 2
+        base = .allocate(capacity: capacity)
     }
 
-    /// The next batch: bytes holding whole lines and the line ranges in them; nil at the end.
-    public func next() throws -> (bytes: [UInt8], lines: [Range<Int>])? {
+    deinit { base.deallocate() }
+
+    /// Calls `body` with each batch: the bytes of whole lines and the line ranges in them.
+    public func forEachBatch(_ body: (UnsafeBufferPointer<UInt8>, [Range<Int>]) throws -> Void) throws {
+        // Bytes before `scanned` are known to hold no newline (a line longer than a chunk).
+        var scanned = 0
         while true {
-            if let lastNewline = buffer.lastIndex(of: 0x0A) {
-                let bytes = Array(buffer[0...lastNewline])
-                buffer.removeSubrange(0...lastNewline)
-                if buffer.count < chunkSize && !eof { try fill() }
-                return (bytes, Self.split(bytes))
-            }
-            if eof {
-                if buffer.isEmpty { return nil }
-                let bytes = buffer
-                buffer = []
-                return (bytes, Self.split(bytes))
-            }
             try fill()
+            // Whole lines end at the last newline; at the end of input, everything left.
+            var end = count
+            if !eof {
+                var i = count - 1
+                while i >= scanned && base[i] != 0x0A { i -= 1 }
+                guard i >= scanned else {
+                    scanned = count
+                    if count + chunkSize > capacity { grow(capacity * 2) }
+                    continue
+                }
+                end = i + 1
+            }
+            if end > 0 {
+                let batch = UnsafeBufferPointer(start: base, count: end)
+                try body(batch, Self.split(batch))
+            }
+            let rest = count - end
+            if rest > 0 { memmove(base, base + end, rest) }
+            count = rest
+            scanned = 0
+            if eof && count == 0 { return }
         }
     }
 
+    private func grow(_ n: Int) {
+        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
+        p.update(from: base, count: count)
+        base.deallocate()
+        base = p
+        capacity = n
+    }
+
+    /// Reads until a chunk is in or the input ends.
     private func fill() throws {
-        let start = buffer.count
-        buffer.reserveCapacity(start + chunkSize)
-        buffer.append(contentsOf: repeatElement(0, count: chunkSize))
+        if eof { return }
+        if count + chunkSize > capacity { grow(max(capacity * 2, count + chunkSize)) }
         var got = 0
         while got < chunkSize {
-            let n = buffer.withUnsafeMutableBytes { p in
-                read(fd, p.baseAddress! + start + got, chunkSize - got)
-            }
+            let n = read(fd, base + count, chunkSize - got)
             if n < 0 {
                 if errno == EINTR { continue }
-                buffer.removeLast(chunkSize - got)
                 throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
             }
             if n == 0 { eof = true; break }
+            count += n
             got += n
         }
-        buffer.removeLast(chunkSize - got)
     }
 
-    static func split(_ bytes: [UInt8]) -> [Range<Int>] {
+    static func split(_ b: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
         var lines = [Range<Int>]()
         var start = 0
-        bytes.withUnsafeBufferPointer { b in
-            var i = 0
-            let n = b.count
-            while i < n {
-                if let p = memchr(b.baseAddress! + i, 0x0A, n - i) {
-                    let j = b.baseAddress!.distance(to: p.assumingMemoryBound(to: UInt8.self))
-                    lines.append(start..<j)
-                    start = j + 1
-                    i = j + 1
-                } else {
-                    break
-                }
-            }
-            if start < n { lines.append(start..<n) }
+        let n = b.count
+        guard let p0 = b.baseAddress else { return lines }
+        while start < n, let p = memchr(p0 + start, 0x0A, n - start) {
+            let j = p0.distance(to: p.assumingMemoryBound(to: UInt8.self))
+            lines.append(start..<j)
+            start = j + 1
         }
+        if start < n { lines.append(start..<n) }
         return lines
     }
 }

@@ -1,44 +1,3 @@
-/// The subword model of a tokenizer.
-public enum Model: Sendable {
-    case wordPiece(WordPiece)
-    case bpe(BPE)
-
-    public var vocabulary: Vocabulary {
-        switch self {
-        case .wordPiece(let m): m.vocabulary
-        case .bpe(let m): m.vocabulary
-        }
-    }
-}
-
-/// Truncation of long inputs (`truncation` in tokenizer.json).
-public struct Truncation: Sendable, Equatable {
-    public enum Strategy: String, Sendable { case longestFirst = "LongestFirst", onlyFirst = "OnlyFirst", onlySecond = "OnlySecond" }
-    public var maxLength: Int
-    public var strategy: Strategy = .longestFirst
-    /// Tokens shared by consecutive overflowing windows.
-    public var stride: Int = 0
-    public init(maxLength: Int, strategy: Strategy = .longestFirst, stride: Int = 0) {
-        self.maxLength = maxLength; self.strategy = strategy; self.stride = stride
-    }
-}
-
-/// Padding (`padding` in tokenizer.json).
-public struct Padding: Sendable, Equatable {
-    /// nil: pad to the longest in the batch.
-    public var length: Int?
-    public var padId: Int32 = 0
-    public var padTypeId: Int32 = 0
-    public var padToken: String = "[PAD]"
-    public var padToMultipleOf: Int? = nil
-    public var left = false
-    public init(length: Int? = nil, padId: Int32 = 0, padTypeId: Int32 = 0, padToken: String = "[PAD]",
-                padToMultipleOf: Int? = nil, left: Bool = false) {
-        self.length = length; self.padId = padId; self.padTypeId = padTypeId; self.padToken = padToken
-        self.padToMultipleOf = padToMultipleOf; self.left = left
-    }
-}
-
 /// normalizer → pre-tokenizer → model → post-processor, with added tokens matched first,
 /// offsets kept in Unicode scalars of the input, and a decoder back to text.
 public final class Tokenizer: Sendable {
@@ -204,7 +163,7 @@ public final class Tokenizer: Sendable {
             guard keep > 0 else { return [] }
             let (w, rest) = windows(a, keep); a = w; return rest.map { ($0, b) }
         case .onlySecond:
-            guard var bb = b else { return [] }
+            guard let bb = b else { return [] }
             let keep = maxLength - a.count
             guard keep > 0 else { return [] }
             let (w, rest) = windows(bb, keep); b = w

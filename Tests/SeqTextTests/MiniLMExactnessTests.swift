@@ -28,6 +28,44 @@ struct MiniLMExactnessTests {
         }
     }
 
+    /// hard_cases.decoded.jsonl: `Tokenizer.decode(encode(line).ids)` of tokenizers 0.23, one
+    /// JSON string per line (written with the reference venv's python, see bench/tokenizer/).
+    @Test func decodeMatchesHuggingFace() throws {
+        let tok = try #require(Self.tokenizer).with(truncation: nil, padding: nil)
+        let input = try [UInt8](Data(contentsOf: TestPaths.fixture("hard_cases.txt")))
+        var lines = input.split(separator: 0x0A, omittingEmptySubsequences: false).map { Array($0) }
+        if input.last == 0x0A { lines.removeLast() }
+        let expected = try golden("hard_cases.decoded.jsonl").split(separator: "\n").map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8), options: .fragmentsAllowed) as? String ?? ""
+        }
+        #expect(lines.count == expected.count)
+        for (i, (line, want)) in zip(lines, expected).enumerated() {
+            let text = String(decoding: line, as: UTF8.self)
+            let got = tok.decode(tok.encode(text).ids)
+            #expect(got == want, "hard_cases.txt line \(i + 1)")
+        }
+    }
+
+    /// Overflowing windows as tokenizers 0.23 makes them (values printed by
+    /// `enable_truncation(max_length=12, strategy="only_second", stride=2)` and
+    /// `(max_length=10, strategy="longest_first", stride=1)` on MiniLM's tokenizer).
+    @Test func truncationWindowsMatchHuggingFace() throws {
+        let base = try #require(Self.tokenizer)
+        let qa = base.with(truncation: Truncation(maxLength: 12, strategy: .onlySecond, stride: 2), padding: nil)
+        let e = qa.encode("who sat?", pair: "the cat sat on the mat and the dog sat on the log today")
+        #expect(e.tokens == ["[CLS]", "who", "sat", "?", "[SEP]", "the", "cat", "sat", "on", "the", "mat", "[SEP]"])
+        #expect(e.offsets.map(\.description) == ["0-0", "0-3", "4-7", "7-8", "0-0", "0-3", "4-7", "8-11", "12-14", "15-18", "19-22", "0-0"])
+        #expect(e.overflowing.map(\.tokens) == [
+            ["[CLS]", "who", "sat", "?", "[SEP]", "the", "mat", "and", "the", "dog", "sat", "[SEP]"],
+            ["[CLS]", "who", "sat", "?", "[SEP]", "dog", "sat", "on", "the", "log", "today", "[SEP]"]])
+        #expect(e.overflowing[0].typeIds == [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1])
+        let lf = base.with(truncation: Truncation(maxLength: 10, strategy: .longestFirst, stride: 1), padding: nil)
+        let f = lf.encode("a b c d e f g h", pair: "q r s")
+        #expect(f.tokens == ["[CLS]", "a", "b", "c", "d", "[SEP]", "q", "r", "s", "[SEP]"])
+        #expect(f.overflowing.map(\.tokens) == [["[CLS]", "d", "e", "f", "g", "[SEP]", "q", "r", "s", "[SEP]"],
+                                                ["[CLS]", "g", "h", "[SEP]", "q", "r", "s", "[SEP]"]])
+    }
+
     @Test func vocabTxtAndDirectoryGiveTheSameIds() throws {
         let dir = try #require(TestPaths.miniLM)
         let fromJSON = try #require(Self.tokenizer)

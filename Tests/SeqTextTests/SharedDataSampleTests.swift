@@ -9,20 +9,6 @@ import Testing
        .enabled(if: TestPaths.miniLM != nil && TestPaths.referencePython != nil,
                 "reference venv or MiniLM tokenizer not found (run ../shared/ref/setup.sh)"))
 struct SharedDataSampleTests {
-    func reference(_ input: URL, _ mode: String) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: TestPaths.referencePython!)
-        p.arguments = [TestPaths.shared.appendingPathComponent("ref/tokenize_ref.py").path, "dump", "--\(mode)"]
-        p.standardInput = try FileHandle(forReadingFrom: input)
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
-    }
-
     @Test(arguments: ["lm/gutenberg/train.txt", "sentiment/sst2/train.tsv", "nli/sick/train.tsv"])
     func sample(_ relative: String) throws {
         guard let file = TestPaths.sharedData(relative) else { return }
@@ -35,7 +21,7 @@ struct SharedDataSampleTests {
         defer { try? FileManager.default.removeItem(at: tmp) }
         for (mode, format) in [("ids", BatchTokenizer.Format.ids), ("offsets", .offsets)] {
             let ours = SeqTextTokenizerFacade(tokenizer: tok).run(sample, format: format, special: true)
-            let theirs = try reference(tmp, mode)
+            let theirs = try ReferenceRunner.dump(tmp, mode)
             #expect(ours == theirs, "\(relative) --\(mode): seq and Hugging Face differ")
         }
     }

@@ -115,8 +115,7 @@ struct TokenizeTests {
 
     @Test func badUsageIsAUsageError() throws {
         let r = try tokenize(Data(), ["--threads", "0"])
-        // ValidationError: 2 once the main maps usage errors (DESIGN.md), ArgumentParser's 64 before.
-        #expect(r.status == 2 || r.status == 64)
+        #expect(r.status == 2)   // bad usage (DESIGN.md's contract)
         #expect(r.stderr.contains("--threads"))
     }
 

@@ -15,6 +15,8 @@ const char *seq_icu_unicode_version(void);
 int32_t seq_icu_char_type(uint32_t c);
 /// The Unicode White_Space property.
 int32_t seq_icu_is_white_space(uint32_t c);
+/// The Unicode Alphabetic property.
+int32_t seq_icu_is_alphabetic(uint32_t c);
 /// Canonical combining class.
 int32_t seq_icu_combining_class(uint32_t c);
 
@@ -25,6 +27,9 @@ enum { SEQ_ICU_NFC = 0, SEQ_ICU_NFD = 1, SEQ_ICU_NFKC = 2, SEQ_ICU_NFKD = 3 };
 /// Returns the number of scalars written, or -1.
 int32_t seq_icu_normalize(int32_t form, const uint32_t *input, int32_t count,
                           uint32_t *output, int32_t capacity);
+
+/// 1 when normalization `form` never combines `c` with what comes before it.
+int32_t seq_icu_has_boundary_before(int32_t form, uint32_t c);
 
 /// Full (possibly expanding) lowercase of `count` scalars in the root locale, without
 /// context-sensitive rules when `count` is 1. Returns scalars written, or -1.

@@ -12,12 +12,17 @@ public indirect enum Decoder: Sendable, Equatable {
     public func decode(_ tokens: [String]) -> String {
         switch self {
         case .wordPiece(let prefix, let cleanup):
-            var out = ""
+            // Byte-wise prefix test: String.hasPrefix compares grapheme clusters, and "##" followed
+            // by a combining mark (Devanagari "##ि") is not a grapheme prefix.
+            let p = Array(prefix.utf8)
+            var out = [UInt8]()
             for (i, t) in tokens.enumerated() {
-                if i > 0 && !t.hasPrefix(prefix) { out += " " }
-                out += t.hasPrefix(prefix) && !prefix.isEmpty ? String(t.dropFirst(prefix.count)) : t
+                let b = Array(t.utf8)
+                if i == 0 { out += b; continue }
+                if !p.isEmpty && b.starts(with: p) { out += b[p.count...] } else { out.append(0x20); out += b }
             }
-            return cleanup ? Self.cleanUp(out) : out
+            let s = String(decoding: out, as: UTF8.self)
+            return cleanup ? Self.cleanUp(s) : s
         case .byteLevel:
             var bytes = [UInt8]()
             for t in tokens { bytes += ByteLevel.bytes(ofToken: t) ?? Array(t.utf8) }
@@ -41,11 +46,11 @@ public indirect enum Decoder: Sendable, Equatable {
     }
 
     /// Hugging Face's `cleanup`: " ." → ".", " ?" → "?", " !" → "!", " ," → ",", " ' " → "'",
-    /// " n't" → "n't", " 'm" → "'m", " 's" → "'s", " 've" → "'ve", " 're" → "'re".
+    /// " n't" → "n't", " 'm" → "'m", " do not" → " don't", " 's" → "'s", " 've" → "'ve", " 're" → "'re".
     static func cleanUp(_ s: String) -> String {
         var r = s
         for (a, b) in [(" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"),
-                       (" 'm", "'m"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re")] {
+                       (" 'm", "'m"), (" do not", " don't"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re")] {
             r = r.replacingAll(a, with: b)
         }
         return r

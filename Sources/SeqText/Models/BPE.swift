@@ -18,9 +18,9 @@ public struct BPE: Sendable {
     /// Raw bytes of each token → id.
     let table: ByteTable
     /// (left id << 32 | right id) → (rank << 32 | merged id)
-    let mergeTable: [UInt64: UInt64]
     let unknownId: Int32?
-    let byteIds: [Int32]
+    /// The tables in raw memory for the encoders' hot loop.
+    let frozen: FrozenBPE
 
     public enum Error: Swift.Error, CustomStringConvertible {
         case badMerge(Int, String)
@@ -56,9 +56,9 @@ public struct BPE: Sendable {
             let key = UInt64(UInt32(bitPattern: ia)) << 32 | UInt64(UInt32(bitPattern: ib))
             if mt[key] == nil { mt[key] = UInt64(rank) << 32 | UInt64(UInt32(bitPattern: im)) }
         }
-        mergeTable = mt
         unknownId = unknownToken.flatMap { vocabulary.id($0) }
-        byteIds = (0..<256).map { b in vocabulary.id(BPE.byteToken(UInt8(b))) ?? -1 }
+        let byteIds = (0..<256).map { b in vocabulary.id(BPE.byteToken(UInt8(b))) ?? -1 }
+        frozen = FrozenBPE(table: table, merges: mt, byteIds: byteIds)
     }
 
     /// The byte-fallback token of `b`: `<0x41>`.
@@ -78,13 +78,84 @@ public struct BPE: Sendable {
         func free() { id.free(); start.free(); end.free(); next.free(); prev.free(); heap.free() }
     }
 
+    var kernel: BPEKernel {
+        BPEKernel(table: frozen.table.view, merges: frozen.merges, byteIds: frozen.byteIds,
+                  unknownId: unknownId ?? -1, byteFallback: byteFallback && frozen.hasAllBytes,
+                  fuseUnknown: fuseUnknown, byteLevel: byteLevel)
+    }
+}
+
+/// BPE's tables in raw memory, owned here.
+final class FrozenBPE: @unchecked Sendable {
+    let table: FrozenByteTable
+    let merges: PairTable
+    let byteIds: UnsafeMutablePointer<Int32>
+    let hasAllBytes: Bool
+    private let mergeSlots: UnsafeMutablePointer<UInt64>
+
+    init(table: ByteTable, merges: [UInt64: UInt64], byteIds: [Int32]) {
+        self.table = table.frozen()
+        var n = 16
+        while n < merges.count * 2 { n <<= 1 }
+        mergeSlots = .allocate(capacity: 2 * n)
+        mergeSlots.initialize(repeating: UInt64.max, count: 2 * n)
+        let t = PairTable(slots: mergeSlots, mask: n - 1)
+        for (k, v) in merges { t.insert(k, v) }
+        self.merges = t
+        self.byteIds = .allocate(capacity: 256)
+        self.byteIds.initialize(from: byteIds, count: 256)
+        hasAllBytes = byteIds.allSatisfy { $0 >= 0 }
+    }
+
+    deinit { mergeSlots.deallocate(); byteIds.deallocate() }
+}
+
+/// Open addressing from a pair of ids (key) to rank and merged id (value); UInt64.max = empty.
+struct PairTable: @unchecked Sendable {
+    let slots: UnsafeMutablePointer<UInt64>
+    let mask: Int
+
+    @inline(__always) static func slot(_ k: UInt64, _ mask: Int) -> Int {
+        Int(truncatingIfNeeded: (k &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask
+    }
+
+    func insert(_ k: UInt64, _ v: UInt64) {
+        var i = Self.slot(k, mask)
+        while slots[2 * i] != UInt64.max && slots[2 * i] != k { i = (i + 1) & mask }
+        slots[2 * i] = k
+        slots[2 * i + 1] = v
+    }
+
+    @inline(__always)
+    func lookup(_ k: UInt64) -> UInt64 {
+        var i = Self.slot(k, mask)
+        while true {
+            let s = slots[2 * i]
+            if s == k { return slots[2 * i + 1] }
+            if s == UInt64.max { return UInt64.max }
+            i = (i &+ 1) & mask
+        }
+    }
+}
+
+/// BPE's merge loop over raw tables (no reference counting), one word at a time.
+struct BPEKernel: @unchecked Sendable {
+    let table: ByteTableView
+    let merges: PairTable
+    let byteIds: UnsafeMutablePointer<Int32>
+    let unknownId: Int32
+    let byteFallback: Bool
+    let fuseUnknown: Bool
+    let byteLevel: Bool
+
     @inline(__always)
     func merge(_ a: Int32, _ b: Int32) -> UInt64? {
-        mergeTable[UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: b))]
+        let v = merges.lookup(UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: b)))
+        return v == UInt64.max ? nil : v
     }
 
     /// Tokenizes one word of UTF-8 bytes; appends (id, start byte, end byte) triples.
-    func tokenize(_ word: UnsafeBufferPointer<UInt8>, workspace w: inout Workspace, pieces: inout Buffer<Int32>) {
+    func tokenize(_ word: UnsafeBufferPointer<UInt8>, workspace w: inout BPE.Workspace, pieces: inout Buffer<Int32>) {
         let n = word.count
         w.id.count = 0; w.start.count = 0; w.end.count = 0; w.next.count = 0; w.prev.count = 0; w.heap.count = 0
         // Initial symbols.
@@ -93,11 +164,13 @@ public struct BPE: Sendable {
             let len = byteLevel ? 1 : UTF8Decoding.sequenceLength(word[i])
             let e = min(n, i + len)
             let slice = UnsafeBufferPointer(rebasing: word[i..<e])
-            if let id = table.lookup(hash: ByteTable.hash(slice), slice) {
+            let id = table.lookup(hash: ByteTable.hash(slice), slice.baseAddress!, slice.count)
+            if id >= 0 {
                 push(&w, id, i, e)
-            } else if byteFallback && byteIds.allSatisfy({ $0 >= 0 }) {
+            } else if byteFallback {
                 for k in i..<e { push(&w, byteIds[Int(word[k])], k, k + 1) }
-            } else if let unk = unknownId {
+            } else if unknownId >= 0 {
+                let unk = unknownId
                 if fuseUnknown, w.id.count > 0, w.id[w.id.count - 1] == unk, w.end[w.id.count - 1] == Int32(i) {
                     w.end[w.id.count - 1] = Int32(e)
                 } else {
@@ -136,7 +209,7 @@ public struct BPE: Sendable {
     }
 
     @inline(__always)
-    private func push(_ w: inout Workspace, _ id: Int32, _ s: Int, _ e: Int) {
+    private func push(_ w: inout BPE.Workspace, _ id: Int32, _ s: Int, _ e: Int) {
         w.id.append(id); w.start.append(Int32(s)); w.end.append(Int32(e))
     }
 

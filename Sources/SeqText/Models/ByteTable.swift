@@ -68,6 +68,52 @@ public struct ByteTable: Sendable {
     public func lookup(_ key: [UInt8]) -> Int32? {
         key.withUnsafeBufferPointer { lookup(hash: Self.hash($0), $0) }
     }
+
+    /// A copy in raw memory for hot loops (see `ByteTableView`).
+    func frozen() -> FrozenByteTable { FrozenByteTable(self) }
+
+    fileprivate var rawSlots: [Slot] { slots }
+    fileprivate var rawKeys: [UInt8] { keys }
+    fileprivate var rawMask: Int { mask }
+}
+
+/// A `ByteTable` copied into memory that never moves, owned by this object.
+final class FrozenByteTable: @unchecked Sendable {
+    let view: ByteTableView
+    private let slots: UnsafeMutablePointer<ByteTable.Slot>
+    private let keys: UnsafeMutablePointer<UInt8>
+
+    init(_ t: ByteTable) {
+        let s = t.rawSlots, k = t.rawKeys
+        slots = .allocate(capacity: s.count)
+        slots.initialize(from: s, count: s.count)
+        keys = .allocate(capacity: max(1, k.count))
+        keys.initialize(from: k, count: k.count)
+        view = ByteTableView(slots: slots, keys: keys, mask: t.rawMask, maxKeyLength: t.maxKeyLength)
+    }
+
+    deinit { slots.deallocate(); keys.deallocate() }
+}
+
+/// Lookups over raw pointers: a trivial value, so threads sharing a table never touch a
+/// reference count (atomic increments on shared cache lines stop two cores from scaling).
+/// Valid while the `FrozenByteTable` that made it lives.
+struct ByteTableView: @unchecked Sendable {
+    let slots: UnsafeMutablePointer<ByteTable.Slot>
+    let keys: UnsafeMutablePointer<UInt8>
+    let mask: Int
+    let maxKeyLength: Int
+
+    @inline(__always)
+    func lookup(hash h: UInt64, _ key: UnsafePointer<UInt8>, _ count: Int) -> Int32 {
+        var i = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let s = slots[i]
+            if s.id < 0 { return -1 }
+            if s.hash == h && Int(s.length) == count && memcmp(keys + Int(s.offset), key, count) == 0 { return s.id }
+            i = (i &+ 1) & mask
+        }
+    }
 }
 
 #if canImport(Glibc)

@@ -40,18 +40,32 @@ public struct WordPiece: Sendable {
         }
         self.initial = initial
         self.continuation = continuation
+        frozen = (initial.frozen(), continuation.frozen())
     }
 
-    /// Tokenizes one word given as UTF-8 bytes with `charCount` scalars; calls
-    /// `emit(id, startByte, endByte)` per piece. Returns false (emitting nothing) when the
-    /// word is unknown, in which case the caller emits `unknownId` over the whole word.
+    /// The tables in raw memory for the encoders' hot loop.
+    let frozen: (initial: FrozenByteTable, continuation: FrozenByteTable)
+
+    var kernel: WordPieceKernel {
+        WordPieceKernel(initial: frozen.initial.view, continuation: frozen.continuation.view,
+                        unknownId: unknownId, maxInputCharsPerWord: maxInputCharsPerWord)
+    }
+}
+
+/// WordPiece's greedy longest-match-first loop over raw tables (no reference counting).
+struct WordPieceKernel: @unchecked Sendable {
+    let initial: ByteTableView
+    let continuation: ByteTableView
+    let unknownId: Int32
+    let maxInputCharsPerWord: Int
+
+    /// Tokenizes one word given as UTF-8 bytes with `charCount` scalars; appends
+    /// (id, start byte, end byte) triples to `pieces`. Returns false (appending nothing) when
+    /// the word is unknown: the caller emits `unknownId` over the whole word.
     @inline(__always)
-    func tokenize(_ word: UnsafeBufferPointer<UInt8>, charCount: Int, hashes: UnsafeMutablePointer<UInt64>,
+    func tokenize(_ base: UnsafePointer<UInt8>, _ n: Int, charCount: Int, hashes: UnsafeMutablePointer<UInt64>,
                   pieces: inout Buffer<Int32>) -> Bool {
-        // pieces: triples (id, start byte, end byte), appended
-        let n = word.count
         if charCount > maxInputCharsPerWord { return false }
-        let base = word.baseAddress!
         let mark = pieces.count
         var start = 0
         while start < n {
@@ -59,14 +73,13 @@ public struct WordPiece: Sendable {
             let limit = min(n, start + table.maxKeyLength)
             var h = ByteTable.seed
             var k = start
-            while k < limit { h = ByteTable.step(h, base[k]); hashes[k - start] = h; k += 1 }
+            while k < limit { h = ByteTable.step(h, base[k]); hashes[k - start] = h; k &+= 1 }
             var end = limit
             var found: Int32 = -1
             while end > start {
-                if end == n || base[end] & 0xC0 != 0x80,
-                   let id = table.lookup(hash: hashes[end - start - 1], UnsafeBufferPointer(start: base + start, count: end - start)) {
-                    found = id
-                    break
+                if end == n || base[end] & 0xC0 != 0x80 {
+                    found = table.lookup(hash: hashes[end - start - 1], base + start, end - start)
+                    if found >= 0 { break }
                 }
                 end -= 1
             }

@@ -39,7 +39,7 @@ public struct BertNormalizerOptions: Sendable, Equatable {
 public indirect enum Normalizer: Sendable, Equatable {
     case bert(BertNormalizerOptions)
     case lowercase
-    /// Removes nonspacing marks (Mn); put `.nfd` before it to strip accents.
+    /// Removes combining marks (Mn, Mc, Me); put `.nfd` before it to strip accents.
     case stripAccents
     case nfc, nfd, nfkc, nfkd
     /// Replaces every occurrence of a literal string.
@@ -90,7 +90,7 @@ public indirect enum Normalizer: Sendable, Equatable {
             }
             if o.lowercase { s = Self.lower(s) }
         case .lowercase: s = Self.lower(s)
-        case .stripAccents: s.removeAll(where: CharClasses.isNonSpacingMark)
+        case .stripAccents: s.removeAll(where: CharClasses.isMark)
         case .nfd: s = s.allSatisfy({ $0 < 0xC0 }) ? s : ICU.normalize(s, form: .nfd)
         case .nfkd: s = s.allSatisfy({ $0 < 0xA0 }) ? s : ICU.normalize(s, form: .nfkd)
         case .sequence(let stages): for st in stages { st.mapInPlace(&s) }
@@ -170,9 +170,10 @@ public indirect enum Normalizer: Sendable, Equatable {
         }
     }
 
-    /// NFC/NFKC: normalize runs between starters; a run that changes length maps every
-    /// output scalar to the run's first origin (a composed scalar aligns to its base, as
-    /// Hugging Face's alignments do).
+    /// NFC/NFKC: normalize runs between normalization boundaries. Where a run shrinks, origins
+    /// follow tokenizers' sequential alignment: the composed first scalar takes the run's first
+    /// origin and absorbs the removed scalars, the rest take the origins after them; where it
+    /// grows (ﬁ → f i), added scalars share the origin before them.
     private func applyComposing(_ text: inout NormalizedText, form: ICU.Form) {
         let s = text.scalars
         if s.allSatisfy({ $0 < 0x300 && (form == .nfc || $0 < 0xA0) }) { return }
@@ -184,6 +185,11 @@ public indirect enum Normalizer: Sendable, Equatable {
             let out = ICU.normalize(run, form: form)
             if out.count == run.count {
                 scalars += out; origins += text.origins[start..<end]
+            } else if out.count < run.count {
+                let absorbed = run.count - out.count
+                for (k, c) in out.enumerated() {
+                    scalars.append(c); origins.append(text.origins[k == 0 ? start : min(start + k + absorbed, end - 1)])
+                }
             } else {
                 for (k, c) in out.enumerated() {
                     scalars.append(c); origins.append(text.origins[min(start + k, end - 1)])
@@ -191,7 +197,7 @@ public indirect enum Normalizer: Sendable, Equatable {
             }
             start = end
         }
-        for i in 1..<max(1, s.count) where ICU.combiningClass(s[i]) == 0 && !(s[i] >= 0x1160 && s[i] <= 0x11FF) {
+        for i in 1..<max(1, s.count) where s[i] < 0x300 || ICU.hasBoundaryBefore(s[i], form: form) {
             flush(i)
         }
         flush(s.count)

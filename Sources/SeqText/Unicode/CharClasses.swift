@@ -73,22 +73,36 @@ public enum CharClasses {
         return category(c) == .nonSpacingMark
     }
 
-    /// Decimal digits (Nd), as the Digits pre-tokenizer tests.
-    public static func isDigit(_ c: UInt32) -> Bool {
-        if c < 0x80 { return c >= 0x30 && c <= 0x39 }
-        return ICU.category(c) == .decimalDigitNumber
+    /// Any mark (Mn, Mc, Me) of Unicode 9.0: what the `StripAccents` normalizer removes
+    /// (tokenizers tests `is_combining_mark` of its normalization crate there, whose tables are
+    /// Unicode 9.0, not the Unicode 8.0 categories BERT's normalizer uses).
+    public static let markUnicodeVersion: Int32 = 900
+
+    public static func isMark(_ c: UInt32) -> Bool {
+        if c < 0x300 || ICU.age(c) > markUnicodeVersion { return false }
+        switch ICU.category(c) {
+        case .nonSpacingMark, .combiningSpacingMark, .enclosingMark: return true
+        default: return false
+        }
     }
 
-    /// `\w` of the regex crate: alphabetic, marks, decimal digits, connector punctuation, joiners.
+    /// Numeric scalars (Nd, Nl, No: Rust's `char::is_numeric`), as the Digits pre-tokenizer tests.
+    public static func isDigit(_ c: UInt32) -> Bool {
+        if c < 0x80 { return c >= 0x30 && c <= 0x39 }
+        switch ICU.category(c) {
+        case .decimalDigitNumber, .letterNumber, .otherNumber: return true
+        default: return false
+        }
+    }
+
+    /// `\w` of the regex crate: Alphabetic, marks, decimal digits, connector punctuation, joiners.
     public static func isWordChar(_ c: UInt32) -> Bool {
         if c < 0x80 {
             return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F
         }
-        if c == 0x200C || c == 0x200D { return true }
+        if c == 0x200C || c == 0x200D || ICU.isAlphabetic(c) { return true }
         switch ICU.category(c) {
-        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
-             .nonSpacingMark, .enclosingMark, .combiningSpacingMark, .decimalDigitNumber,
-             .letterNumber, .connectorPunctuation:
+        case .nonSpacingMark, .enclosingMark, .combiningSpacingMark, .decimalDigitNumber, .connectorPunctuation:
             return true
         default: return false
         }

@@ -14,11 +14,12 @@ public enum CharClass: UInt8, Sendable {
 /// input scalar, the scalars it becomes and the class of each. Built once per tokenizer for
 /// the Basic Multilingual Plane (one ICU call per scalar, at load); other planes are mapped
 /// on demand.
-public final class CharMap: Sendable {
+public final class CharMap: @unchecked Sendable {
     // Entry: bit 31 clear: one output scalar (bits 0-20) of class bits 24-25.
     //        bit 31 set: `count` (bits 0-7) outputs from `pool[start]` (bits 8-30).
-    let bmp: [UInt32]
-    let pool: [UInt32]
+    // Raw memory, immutable after init: lookups from several threads touch no reference count.
+    let bmp: UnsafeMutablePointer<UInt32>
+    let pool: UnsafeMutablePointer<UInt32>
     let normalizer: Normalizer?
     let classify: @Sendable (UInt32) -> CharClass
 
@@ -37,9 +38,13 @@ public final class CharMap: Sendable {
                 for m in out { pool.append(m | UInt32(classify(m).rawValue) << 24) }
             }
         }
-        self.bmp = bmp
-        self.pool = pool
+        self.bmp = .allocate(capacity: bmp.count)
+        self.bmp.initialize(from: bmp, count: bmp.count)
+        self.pool = .allocate(capacity: max(1, pool.count))
+        self.pool.initialize(from: pool, count: pool.count)
     }
+
+    deinit { bmp.deallocate(); pool.deallocate() }
 
     static func normalize(_ c: UInt32, _ normalizer: Normalizer?) -> [UInt32] {
         guard let normalizer else { return [c] }

@@ -29,9 +29,17 @@ public enum ICU {
     /// The Unicode version that assigned `c`, as major * 100 + minor (0 when unassigned).
     public static func age(_ c: UInt32) -> Int32 { seq_icu_char_age(c) }
 
+    /// The Alphabetic property.
+    public static func isAlphabetic(_ c: UInt32) -> Bool { seq_icu_is_alphabetic(c) != 0 }
+
     public static func combiningClass(_ c: UInt32) -> Int32 { seq_icu_combining_class(c) }
 
     public enum Form: Int32 { case nfc = 0, nfd = 1, nfkc = 2, nfkd = 3 }
+
+    /// True when `form` never combines `c` with the scalars before it.
+    public static func hasBoundaryBefore(_ c: UInt32, form: Form) -> Bool {
+        seq_icu_has_boundary_before(form.rawValue, c) != 0
+    }
 
     /// Normalizes a run of scalars (one ICU call for the whole run).
     public static func normalize(_ scalars: UnsafeBufferPointer<UInt32>, form: Form) -> [UInt32] {

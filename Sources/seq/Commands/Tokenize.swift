@@ -7,7 +7,9 @@ struct Tokenize: ParsableCommand {
         abstract: "Tokenize stdin line by line: ids (default), token strings, or offsets.",
         discussion: """
             Reads lines on stdin (split on "\\n"; invalid UTF-8 is decoded with U+FFFD as Python's \
-            errors="replace" does) and writes exactly one line per input line, in input order.
+            errors="replace" does) and writes exactly one line per input line, in input order. \
+            Offsets are start-end in Unicode scalars of the line, special tokens 0-0. Truncation and \
+            padding stored in a tokenizer.json are not applied: each line is encoded in full.
             """)
 
     @Option(help: "A tokenizer.json, a vocab.txt, or a model directory holding either.")
@@ -50,9 +52,8 @@ struct Tokenize: ParsableCommand {
         let batch = BatchTokenizer(tokenizer: tok, format: fmt, addSpecialTokens: !noSpecial, threads: n)
         let stream = LineStream(fd: 0)
         do {
-            while let (bytes, lines) = try stream.next() {
-                let out = batch.process(bytes, lines)
-                try writeAll(out)
+            try stream.forEachBatch { bytes, lines in
+                try batch.process(bytes, lines) { try writeAll($0) }
             }
         } catch let e as ExitCode {
             throw e
@@ -62,8 +63,8 @@ struct Tokenize: ParsableCommand {
         }
     }
 
-    func writeAll(_ bytes: [UInt8]) throws {
-        try bytes.withUnsafeBytes { p in
+    func writeAll(_ bytes: UnsafeBufferPointer<UInt8>) throws {
+        try UnsafeRawBufferPointer(bytes).withUnsafeBytes { p in
             var done = 0
             while done < p.count {
                 let n = write(1, p.baseAddress! + done, p.count - done)

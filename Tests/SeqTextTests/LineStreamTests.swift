@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+@testable import SeqText
+
+/// Line splitting as tokenize_ref.py does it (split on "\n" only, a last line without "\n"
+/// counts), across chunk boundaries and lines longer than a chunk.
+struct LineStreamTests {
+    func lines(_ bytes: [UInt8], chunk: Int) throws -> [[UInt8]] {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        let writeEnd = fds[1]
+        let writer = Thread {
+            bytes.withUnsafeBytes { p in
+                var done = 0
+                while done < p.count { let n = write(writeEnd, p.baseAddress! + done, p.count - done); if n <= 0 { break }; done += n }
+            }
+            close(writeEnd)
+        }
+        writer.start()
+        defer { close(fds[0]) }
+        var out = [[UInt8]]()
+        try LineStream(fd: fds[0], chunkSize: chunk).forEachBatch { b, ls in
+            for r in ls { out.append(Array(b[r])) }
+        }
+        return out
+    }
+
+    @Test func emptyInputHasNoLines() throws {
+        #expect(try lines([], chunk: 4).isEmpty)
+    }
+
+    @Test func splitsOnNewlineOnlyAcrossChunks() throws {
+        let text = Array("ab\r\n\ncd\u{0}e\nlast".utf8)
+        for chunk in [1, 2, 3, 7, 64] {
+            #expect(try lines(text, chunk: chunk) == [Array("ab\r".utf8), [], Array("cd\u{0}e".utf8), Array("last".utf8)])
+        }
+    }
+
+    @Test func lineLongerThanManyChunks() throws {
+        let long = [UInt8](repeating: 0x61, count: 100_000)
+        let got = try lines(long + [0x0A] + [0x62, 0x0A], chunk: 1000)
+        #expect(got.count == 2)
+        #expect(got[0].count == 100_000)
+        #expect(got[1] == [0x62])
+    }
+}
