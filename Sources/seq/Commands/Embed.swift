@@ -83,13 +83,11 @@ struct Embed: ParsableCommand {
             pending.removeAll(keepingCapacity: true)
         }
         do {
-            while let (bytes, lines) = try stream.next() {
-                bytes.withUnsafeBufferPointer { b in
-                    for r in lines {
-                        var scalars = String.UnicodeScalarView()
-                        UTF8Decoding.decode(UnsafeBufferPointer(rebasing: b[r])) { scalars.append(Unicode.Scalar($0) ?? "\u{FFFD}") }
-                        pending.append(String(scalars))
-                    }
+            try stream.forEachBatch { bytes, lines in
+                for r in lines {
+                    var scalars = String.UnicodeScalarView()
+                    UTF8Decoding.decode(UnsafeBufferPointer(rebasing: bytes[r])) { scalars.append(Unicode.Scalar($0) ?? "\u{FFFD}") }
+                    pending.append(String(scalars))
                 }
                 if pending.count >= 4096 { flush() }
             }
