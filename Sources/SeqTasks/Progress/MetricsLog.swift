@@ -7,12 +7,15 @@ import SeqTensor
 public final class MetricsLog {
     public let url: URL
     private let handle: FileHandle
+    /// The step of the last evaluation record (kept from before a resume, or appended).
+    public private(set) var lastEvalStep: Int?
 
     public init(url: URL, resumingAt step: Int? = nil) throws {
         self.url = url
         let fm = FileManager.default
         if let step, let data = fm.contents(atPath: url.path) {
             let kept = Self.records(in: data).filter { ($0["step"] as? Int ?? 0) <= step }
+            lastEvalStep = kept.last { $0["eval_loss"] != nil }?["step"] as? Int
             var text = ""
             for r in kept { text += Self.line(r) }
             try AtomicFile.write(to: url) { sink in try Data(text.utf8).withUnsafeBytes { try sink.write($0) } }
@@ -26,6 +29,7 @@ public final class MetricsLog {
     deinit { try? handle.close() }
 
     public func append(_ record: [String: Any]) {
+        if record["eval_loss"] != nil { lastEvalStep = record["step"] as? Int }
         handle.write(Data(Self.line(record).utf8))
     }
 

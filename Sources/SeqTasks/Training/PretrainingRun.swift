@@ -54,6 +54,7 @@ public enum PretrainingRun {
         let stepLimit: Int? = options.maxSteps ?? (options.maxMinutes == nil ? settings.totalSteps : nil)
         let startStep = trainer.step
         let wallStart = DispatchTime.now().uptimeNanoseconds
+        let cpuStart = cpuSeconds()
         func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - wallStart) / 1e9 }
 
         var timedSeconds = 0.0, timedTokens = 0, timedSteps = 0, stepsThisRun = 0
@@ -107,7 +108,8 @@ public enum PretrainingRun {
         progress.finish()
         if lastEval?.step != trainer.step, let e = trainer.evaluate() {
             lastEval = e
-            metrics?.append(evalRecord(e))
+            // A run resumed at its last step already logged this evaluation.
+            if metrics?.lastEvalStep != e.step { metrics?.append(evalRecord(e)) }
             progress.message(String(format: "eval step %d: loss %.4f accuracy %.4f perplexity %.1f", e.step, e.loss, e.accuracy, e.perplexity))
         }
         if isMain {
@@ -134,6 +136,7 @@ public enum PretrainingRun {
         summary["eval_masked_tokens"] = lastEval?.maskedTokens ?? 0
         summary["peak_rss_mib"] = (peakRSSMiB() * 10).rounded() / 10
         summary["wall_seconds"] = (elapsed() * 1000).rounded() / 1000
+        summary["cpu_seconds_per_wall_second"] = ((cpuSeconds() - cpuStart) / max(elapsed(), 1e-9) * 1000).rounded() / 1000
         summary["stopped_by"] = stopReason
         summary["resumed_from_step"] = resumed ? startStep : NSNull()
         summary["out"] = out.path
@@ -151,6 +154,14 @@ public enum PretrainingRun {
     public static func round6(_ x: Float) -> Any {
         guard x.isFinite else { return NSNull() }
         return Double(String(format: "%.6g", Double(x))) ?? Double(x)
+    }
+
+    /// User + system CPU seconds of this process so far.
+    public static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+            + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
     }
 
     /// Peak resident set of this process (getrusage's ru_maxrss, KiB on Linux).
