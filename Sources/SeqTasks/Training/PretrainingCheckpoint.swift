@@ -141,10 +141,12 @@ public enum PretrainingCheckpoint {
         try? FileManager.default.removeItem(at: trash)
     }
 
-    /// Temporary and half-deleted directories left by a killed run.
-    static func removeLeftovers(in out: URL) {
+    /// Temporary files and directories, and half-deleted checkpoints, left by a killed run
+    /// (only the names this code writes).
+    public static func removeLeftovers(in out: URL) {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []
-        for name in names where name.hasPrefix(".\(prefix)") && (name.contains(".tmp-") || name.contains(".del-")) {
+        let ours = [".\(prefix)", ".model.safetensors.", ".config.json.", ".vocab.txt.", ".tokenizer.json.", ".metrics.jsonl."]
+        for name in names where ours.contains(where: { name.hasPrefix($0) }) && (name.contains(".tmp-") || name.contains(".del-")) {
             try? FileManager.default.removeItem(at: out.appendingPathComponent(name))
         }
     }

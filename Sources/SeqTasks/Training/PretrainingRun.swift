@@ -47,6 +47,7 @@ public enum PretrainingRun {
                            extraSummary: [String: Any] = [:]) throws -> [String: Any] {
         let out = options.out
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        PretrainingCheckpoint.removeLeftovers(in: out)
         let isMain = trainer.reducer.rank == 0
         let metrics = isMain ? try MetricsLog(url: out.appendingPathComponent("metrics.jsonl"), resumingAt: resumed ? trainer.step : nil) : nil
         let progress = ProgressReporter(style: isMain ? options.progress : .silent, logEvery: options.logEvery)
@@ -164,8 +165,15 @@ public enum PretrainingRun {
             + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
     }
 
-    /// Peak resident set of this process (getrusage's ru_maxrss, KiB on Linux).
+    /// Peak resident set of this process: VmHWM from /proc/self/status on Linux (getrusage's
+    /// ru_maxrss keeps the parent's peak across fork and exec, so a small process started by
+    /// a big one would report the parent's figure), else ru_maxrss.
     public static func peakRSSMiB() -> Double {
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+           let kib = Double(line.split(separator: " ").dropFirst().first ?? "") {
+            return kib / 1024
+        }
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Double(usage.ru_maxrss) / 1024
