@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "SeqNN", targets: ["SeqNN"]),
         .library(name: "SeqText", targets: ["SeqText"]),
         .library(name: "SeqModels", targets: ["SeqModels"]),
+        .library(name: "SeqTasks", targets: ["SeqTasks"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -30,11 +31,12 @@ let package = Package(
         .target(name: "SeqNN", dependencies: ["SeqTensor"], swiftSettings: nativeSwift),
         .target(name: "SeqText", dependencies: ["CICU"], swiftSettings: nativeSwift),
         .target(name: "SeqModels", dependencies: ["SeqNN", "SeqText"], swiftSettings: nativeSwift),
+        .target(name: "SeqTasks", dependencies: ["SeqModels"], swiftSettings: nativeSwift),
         .target(name: "SeqTestSupport", dependencies: ["SeqTensor"], swiftSettings: nativeSwift),
         .executableTarget(
             name: "seq",
             dependencies: [
-                "SeqTensor", "SeqNN", "SeqText", "SeqModels", "CBLAS",
+                "SeqTensor", "SeqNN", "SeqText", "SeqModels", "SeqTasks", "CBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: nativeSwift),
@@ -42,6 +44,7 @@ let package = Package(
         .testTarget(name: "SeqNNTests", dependencies: ["SeqNN", "SeqTestSupport"], swiftSettings: nativeSwift),
         .testTarget(name: "SeqModelsTests", dependencies: ["SeqModels", "SeqTestSupport"], swiftSettings: nativeSwift),
         .testTarget(name: "SeqTextTests", dependencies: ["SeqText"], exclude: ["Fixtures"], swiftSettings: nativeSwift),
+        .testTarget(name: "SeqTasksTests", dependencies: ["SeqTasks", "SeqTestSupport"], swiftSettings: nativeSwift),
         .testTarget(name: "seqTests", dependencies: ["seq", "SeqTestSupport"]),
     ]
 )
