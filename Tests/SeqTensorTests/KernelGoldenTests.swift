@@ -116,3 +116,27 @@ private func grad(of f: (Tensor) -> Tensor, at x: Tensor, dy: Tensor) -> (Tensor
         #expect(y == [0, 0, 0, 0.5, 0, 0.5])
     }
 }
+
+@Suite struct PipelinedKernelTests {
+    /// The row-pipelined softmax backward against the plain per-row formula, over widths
+    /// around the 32-float unroll and row counts split unevenly across threads.
+    @Test(arguments: [1, 7, 31, 32, 33, 100, 1024]) func softmaxBackwardMatchesNaive(_ C: Int) {
+        let R = 13
+        let y = TestTensors.normal([R, C], seed: 1).softmax().scalars
+        let dy = TestTensors.normal([R, C], seed: 2).scalars
+        var expected = [Float](repeating: 0, count: R * C)
+        for r in 0..<R {
+            var dot: Float = 0
+            for j in 0..<C { dot += y[r * C + j] * dy[r * C + j] }
+            for j in 0..<C { expected[r * C + j] = y[r * C + j] * (dy[r * C + j] - dot) }
+        }
+        for accumulate in [false, true] {
+            var dx = [Float](repeating: accumulate ? 0.5 : 0, count: R * C)
+            y.withUnsafeBufferPointer { yp in dy.withUnsafeBufferPointer { gp in dx.withUnsafeMutableBufferPointer { dp in
+                Kernels.softmaxBackward(yp.baseAddress!, gp.baseAddress!, dp.baseAddress!, rows: R, cols: C, accumulate: accumulate)
+            } } }
+            let want = accumulate ? expected.map { $0 + 0.5 } : expected
+            #expect(maxAbsDifference(dx, want) < 1e-6, "C=\(C) accumulate=\(accumulate)")
+        }
+    }
+}

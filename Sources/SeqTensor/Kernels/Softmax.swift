@@ -47,18 +47,42 @@ extension Kernels {
     }
 
     /// dx (+)= y ⊙ (dy − Σ dy⊙y).
+    ///
+    /// Software-pipelined over rows: the loop that writes row r's gradient (its inputs
+    /// still in L1) also computes row r+1's dot product, so the loads from memory of the
+    /// next row overlap the stores of this one and the prefetchers never idle at a row
+    /// (= page, for 1024 columns) boundary.
     public static func softmaxBackward(_ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
                                        rows R: Int, cols C: Int, accumulate: Bool) {
         let ys = SendablePointer(y), dys = SendablePointer(dy), dxs = SendablePointer(dx)
         parallelFor(R, grain: max(1, elementGrain / max(C, 1))) { rows in
+            guard let first = rows.first else { return }
+            var dot = dotProduct(UnsafePointer(ys.p + first * C), UnsafePointer(dys.p + first * C), C)
             for r in rows {
-                let y = UnsafePointer(ys.p + r * C), dy = UnsafePointer(dys.p + r * C), dx = dxs.p + r * C
-                let dot = Vec(repeating: dotProduct(y, dy, C))
-                if accumulate {
-                    zipAccumulate(y, dy, dx, C) { y, dy in y * (dy - dot) }
-                } else {
-                    zipKernel(y, dy, dx, C) { y, dy in y * (dy - dot) }
+                let y = UnsafePointer(ys.p + r * C), g = UnsafePointer(dys.p + r * C), d = dxs.p + r * C
+                let hasNext = r + 1 < rows.upperBound
+                let yn = UnsafePointer(ys.p + (hasNext ? r + 1 : r) * C), gn = UnsafePointer(dys.p + (hasNext ? r + 1 : r) * C)
+                let dv = Vec(repeating: dot)
+                var s0 = Vec(), s1 = Vec()
+                var i = 0
+                while i + 2 * vecWidth <= C {
+                    if hasNext {
+                        s0 = fma(yn.vec(i), gn.vec(i), s0)
+                        s1 = fma(yn.vec(i + vecWidth), gn.vec(i + vecWidth), s1)
+                    }
+                    let v0 = y.vec(i) * (g.vec(i) - dv), v1 = y.vec(i + vecWidth) * (g.vec(i + vecWidth) - dv)
+                    d.setVec(i, accumulate ? d.vec(i) + v0 : v0)
+                    d.setVec(i + vecWidth, accumulate ? d.vec(i + vecWidth) + v1 : v1)
+                    i += 2 * vecWidth
                 }
+                var next = hsum(s0 + s1)
+                while i < C {
+                    if hasNext { next += yn[i] * gn[i] }
+                    let v = y[i] * (g[i] - dot)
+                    d[i] = accumulate ? d[i] + v : v
+                    i += 1
+                }
+                dot = next
             }
         }
     }
