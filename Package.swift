@@ -27,7 +27,8 @@ let package = Package(
         .target(
             name: "CICU", path: "Sources/CICU", cSettings: nativeC,
             linkerSettings: [.linkedLibrary("icuuc"), .linkedLibrary("icui18n"), .linkedLibrary("icudata")]),
-        .target(name: "SeqTensor", dependencies: ["CBLAS"], swiftSettings: nativeSwift),
+        .target(name: "CSIMD", path: "Sources/CSIMD", cSettings: nativeC),
+        .target(name: "SeqTensor", dependencies: ["CBLAS", "CSIMD"], swiftSettings: nativeSwift),
         .target(name: "SeqNN", dependencies: ["SeqTensor"], swiftSettings: nativeSwift),
         .target(name: "SeqText", dependencies: ["CICU"], swiftSettings: nativeSwift),
         .target(name: "SeqModels", dependencies: ["SeqNN", "SeqText"], swiftSettings: nativeSwift),

@@ -140,3 +140,26 @@ private func grad(of f: (Tensor) -> Tensor, at x: Tensor, dy: Tensor) -> (Tensor
         }
     }
 }
+
+@Suite struct StreamingStoreTests {
+    /// A 16 MiB gradient takes the streaming-store path; it must equal the cached path.
+    @Test func largeSoftmaxBackwardStreamsAndMatches() {
+        let R = 4096, C = 1024
+        #expect(R * C * 4 >= Kernels.streamingBytes)
+        let y = TestTensors.normal([R, C], seed: 3).softmax()
+        let dy = TestTensors.normal([R, C], seed: 4)
+        var streamed = Tensor(zeros: [R, C]), cached = Tensor(repeating: 1, shape: [R, C])
+        y.withUnsafeBufferPointer { yp in dy.withUnsafeBufferPointer { gp in
+            streamed.withUnsafeMutableBufferPointer { dp in
+                Kernels.softmaxBackward(yp.baseAddress!, gp.baseAddress!, dp.baseAddress!, rows: R, cols: C, accumulate: false)
+            }
+            // accumulate: true never streams; start from 1 and subtract it back.
+            cached.withUnsafeMutableBufferPointer { dp in
+                Kernels.softmaxBackward(yp.baseAddress!, gp.baseAddress!, dp.baseAddress!, rows: R, cols: C, accumulate: true)
+            }
+        } }
+        let a = streamed.scalars, b = cached.scalars.map { $0 - 1 }
+        #expect(maxAbsDifference(a, b) < 1e-6)
+        #expect(a.contains { $0 != 0 })
+    }
+}

@@ -1,3 +1,4 @@
+import CSIMD
 // Softmax and log-softmax over the last axis of a [R, C] view: forward and backward pairs.
 // Each row (C floats) stays in L1 between its passes, so memory is read once.
 // Legend: R rows, C columns, x input, y output, dy upstream gradient, dx gradient.
@@ -52,9 +53,14 @@ extension Kernels {
     /// still in L1) also computes row r+1's dot product, so the loads from memory of the
     /// next row overlap the stores of this one and the prefetchers never idle at a row
     /// (= page, for 1024 columns) boundary.
+    ///
+    /// An output too large to stay in cache (≥ `streamingBytes`) is written with streaming
+    /// stores: no read-for-ownership of dx, a quarter less memory traffic.
     public static func softmaxBackward(_ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
                                        rows R: Int, cols C: Int, accumulate: Bool) {
         let ys = SendablePointer(y), dys = SendablePointer(dy), dxs = SendablePointer(dx)
+        let stream = !accumulate && R * C * MemoryLayout<Float>.stride >= streamingBytes && C % (2 * vecWidth) == 0
+            && Int(bitPattern: dx) % 64 == 0
         parallelFor(R, grain: max(1, elementGrain / max(C, 1))) { rows in
             guard let first = rows.first else { return }
             var dot = dotProduct(UnsafePointer(ys.p + first * C), UnsafePointer(dys.p + first * C), C)
@@ -71,8 +77,13 @@ extension Kernels {
                         s1 = fma(yn.vec(i + vecWidth), gn.vec(i + vecWidth), s1)
                     }
                     let v0 = y.vec(i) * (g.vec(i) - dv), v1 = y.vec(i + vecWidth) * (g.vec(i + vecWidth) - dv)
-                    d.setVec(i, accumulate ? d.vec(i) + v0 : v0)
-                    d.setVec(i + vecWidth, accumulate ? d.vec(i + vecWidth) + v1 : v1)
+                    if stream {
+                        seq_store_stream(d + i, v0)
+                        seq_store_stream(d + i + vecWidth, v1)
+                    } else {
+                        d.setVec(i, accumulate ? d.vec(i) + v0 : v0)
+                        d.setVec(i + vecWidth, accumulate ? d.vec(i + vecWidth) + v1 : v1)
+                    }
                     i += 2 * vecWidth
                 }
                 var next = hsum(s0 + s1)
@@ -84,8 +95,13 @@ extension Kernels {
                 }
                 dot = next
             }
+            if stream { seq_store_fence() }
         }
     }
+
+    /// Outputs at least this large cannot stay in this machine's caches (32 MiB L3 shared by
+    /// the inputs too), so streaming stores lose nothing and save the read-for-ownership.
+    public static let streamingBytes = 16 << 20
 
     public static func logSoftmaxForward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows R: Int, cols C: Int) {
         let xs = SendablePointer(x), ys = SendablePointer(y)
