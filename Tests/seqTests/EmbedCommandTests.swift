@@ -42,3 +42,57 @@ import SeqTestSupport
         #expect(r.stdout.isEmpty)
     }
 }
+
+@Suite struct EmbedBadInputTests {
+    static func temporaryModelDirectory() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("seq-embed-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test func malformedConfigIsInputErrorNamingTheFile() throws {
+        let dir = try Self.temporaryModelDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Data("{\"hidden_size\": 16,".utf8).write(to: dir.appendingPathComponent("config.json"))
+        let r = try CLI.run(["embed", "--model", dir.path], stdin: Data("hi\n".utf8))
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("config.json"))
+        #expect(r.stdout.isEmpty)
+    }
+
+    @Test func configWithImpossibleShapeIsRefused() throws {
+        let dir = try Self.temporaryModelDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = #"{"vocab_size": 10, "hidden_size": 10, "num_hidden_layers": 1, "num_attention_heads": 3, "intermediate_size": 8}"#
+        try Data(config.utf8).write(to: dir.appendingPathComponent("config.json"))
+        let r = try CLI.run(["embed", "--model", dir.path], stdin: Data("hi\n".utf8))
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("not divisible by num_attention_heads"))
+    }
+
+    @Test(.enabled(if: Checkpoints.miniLM != nil, "\(Checkpoints.miniLMHint)"))
+    func truncatedWeightsAreRefused() throws {
+        let dir = try Self.temporaryModelDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let source = Checkpoints.miniLM!
+        for name in ["config.json", "vocab.txt", "tokenizer.json"] {
+            try FileManager.default.copyItem(at: source.appendingPathComponent(name), to: dir.appendingPathComponent(name))
+        }
+        let weights = try Data(contentsOf: source.appendingPathComponent("model.safetensors"))
+        try weights.prefix(weights.count / 2).write(to: dir.appendingPathComponent("model.safetensors"))
+        let r = try CLI.run(["embed", "--model", dir.path], stdin: Data("hi\n".utf8))
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("model.safetensors"))
+        #expect(r.stdout.isEmpty)
+    }
+
+    /// A 1 MB line of words is truncated to --max-length tokens and embedded like any other.
+    @Test(.enabled(if: Checkpoints.miniLM != nil, "\(Checkpoints.miniLMHint)"))
+    func hugeLineIsTruncatedNotFatal() throws {
+        var input = Data(String(repeating: "a long line of words ", count: 50_000).utf8)
+        input.append(Data("\nshort line\n".utf8))
+        let r = try CLI.run(["embed", "--model", Checkpoints.miniLM!.path, "--max-length", "32"], stdin: input)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.split(separator: "\n").count == 2)
+    }
+}
