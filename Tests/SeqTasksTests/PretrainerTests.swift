@@ -14,8 +14,11 @@ struct PretrainerTests {
     }
 
     /// N steps straight = N/2 steps, checkpoint, a new trainer resumed from it, N/2 steps:
-    /// the same weights, optimizer moments and losses (bit for bit: every random stream, the
-    /// data position and the schedule are restored).
+    /// the same weights, optimizer moments and losses within float tolerance (every random
+    /// stream, the data position and the schedule are restored). In a process of its own
+    /// the result is bit for bit (PretrainCommandTests' SIGKILL test compares bytes); here
+    /// other tests run concurrently and OpenBLAS's thread count is process-wide, which can
+    /// move the last bit of a product.
     @Test(arguments: [false, true]) func resumeGivesTheSameRun(nsp: Bool) throws {
         let dir = Fixture.directory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -37,10 +40,15 @@ struct PretrainerTests {
         #expect(resumed.step == 3 && resumed.dataPosition == first.dataPosition)
         for _ in 0..<3 { losses.append(try resumed.trainStep().loss) }
 
-        #expect(losses == straightLosses)
-        #expect(Self.weights(resumed) == Self.weights(straight))
+        #expect(zip(losses, straightLosses).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) }, "\(losses) vs \(straightLosses)")
+        let wa = Self.weights(resumed), wb = Self.weights(straight)
+        #expect(wa.keys.sorted() == wb.keys.sorted())
+        let worst = wa.keys.map { k in zip(wa[k]!, wb[k]!).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) } }.max() ?? 0
+        #expect(worst <= 1e-6, "largest weight difference \(worst)")
         let a = resumed.optimizer.state().tensors, b = straight.optimizer.state().tensors
-        #expect(a.map(\.name) == b.map(\.name) && zip(a, b).allSatisfy { $0.tensor.scalars == $1.tensor.scalars })
+        #expect(a.map(\.name) == b.map(\.name))
+        let worstState = zip(a, b).map { pair in zip(pair.0.tensor.scalars, pair.1.tensor.scalars).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) } }.max() ?? 0
+        #expect(worstState <= 1e-6, "largest optimizer-state difference \(worstState)")
         #expect(resumed.tokensSeen == straight.tokensSeen)
         #expect(losses[5] < losses[0] + 0.5)
     }

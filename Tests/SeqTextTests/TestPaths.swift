@@ -32,12 +32,14 @@ enum TestPaths {
 
     static let miniLMMissing = "all-MiniLM-L6-v2 tokenizer not found (set SEQ_MINILM_DIR, or run ../shared/ref/setup.sh)"
 
-    /// The reference venv's python, if present.
+    /// The reference venv's python, if present together with ../shared/ref/tokenize_ref.py
+    /// (a clone without ../shared beside it has the venv but not the script).
     static let referencePython: String? = {
         let home = FileManager.default.homeDirectoryForCurrentUser.path
         let venv = ProcessInfo.processInfo.environment["SEQ_REF_VENV"] ?? home + "/.cache/seq-ref/venv"
         let py = venv + "/bin/python"
-        return FileManager.default.isExecutableFile(atPath: py) ? py : nil
+        let script = shared.appendingPathComponent("ref/tokenize_ref.py").path
+        return FileManager.default.isExecutableFile(atPath: py) && FileManager.default.fileExists(atPath: script) ? py : nil
     }()
 }
 
