@@ -229,3 +229,24 @@ private let positive = TestTensors.uniform([2, 5], seed: 3, lo: 0.5, hi: 2)
         #expect(maxAbsDifference(fused, plain) < 1e-5)
     }
 }
+
+@Suite struct SplitProductTests {
+    /// Products large enough to be split across workers (by rows, or by columns when M is
+    /// small), in every transpose combination, against a naive triple loop.
+    @Test(arguments: [(3, 700, 200), (300, 260, 40), (97, 1030, 33)]) func splitSgemmMatchesNaive(_ shape: (Int, Int, Int)) {
+        let (M, N, K) = shape
+        #expect(M * N * K >= Kernels.parallelGemmWork)
+        for (tA, tB) in [(false, false), (true, false), (false, true), (true, true)] {
+            let a = TestTensors.normal(tA ? [K, M] : [M, K], seed: 1), b = TestTensors.normal(tB ? [N, K] : [K, N], seed: 2)
+            let c = Tensor.matmul(a, b, transposeA: tA, transposeB: tB).scalars
+            let av = a.scalars, bv = b.scalars
+            var worst: Float = 0
+            for i in 0..<M { for j in 0..<N {
+                var s: Float = 0
+                for k in 0..<K { s += (tA ? av[k * M + i] : av[i * K + k]) * (tB ? bv[j * K + k] : bv[k * N + j]) }
+                worst = max(worst, abs(s - c[i * N + j]))
+            } }
+            #expect(worst < 1e-3, "\(shape) tA=\(tA) tB=\(tB): \(worst)")
+        }
+    }
+}

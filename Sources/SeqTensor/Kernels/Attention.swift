@@ -99,7 +99,7 @@ extension Tensor {
                     continue
                 }
                 Kernels.sgemm(transposeA: false, transposeB: true, M: rows, N: width, K: g.D, alpha: scale,
-                              qBlock, lda: C, kRange, ldb: C, s, ldc: g.W)
+                              qBlock, lda: C, kRange, ldb: C, s, ldc: g.W, parallel: false)
                 for r in 0..<rows {
                     let row = s + r * g.W, i = i0 + r
                     for j in k0..<k1 where !g.allowed(i, j) || (valid.map { $0[b * Tk + j] == 0 } ?? false) {
@@ -119,7 +119,7 @@ extension Tensor {
                     pBlock = d.pointer
                 }
                 Kernels.sgemm(transposeA: false, transposeB: false, M: rows, N: g.D, K: width,
-                              UnsafePointer(pBlock), lda: g.W, vRange, ldb: C, oBlock, ldc: C)
+                              UnsafePointer(pBlock), lda: g.W, vRange, ldb: C, oBlock, ldc: C, parallel: false)
                 withExtendedLifetime(dropped) {}
             }
         }
@@ -155,12 +155,12 @@ extension Tensor {
                     if let dv {
                         // dV[range] += P'ᵀ · dO
                         Kernels.sgemm(transposeA: true, transposeB: false, M: width, N: g.D, K: rows, pUsed, lda: g.W,
-                                      gBlock, ldb: C, beta: 1, dv.p + (b * Tk + k0) * C + off, ldc: C)
+                                      gBlock, ldb: C, beta: 1, dv.p + (b * Tk + k0) * C + off, ldc: C, parallel: false)
                     }
                     if dq == nil && dk == nil { continue }
                     // dP' = dO · Vᵀ, then through dropout and the softmax.
                     Kernels.sgemm(transposeA: false, transposeB: true, M: rows, N: width, K: g.D, gBlock, lda: C,
-                                  vRange, ldb: C, dP.pointer, ldc: g.W)
+                                  vRange, ldb: C, dP.pointer, ldc: g.W, parallel: false)
                     for r in 0..<rows {
                         let dRow = dP.pointer + r * g.W
                         if let dropped {
@@ -172,11 +172,11 @@ extension Tensor {
                     }
                     if let dq {
                         Kernels.sgemm(transposeA: false, transposeB: false, M: rows, N: g.D, K: width, alpha: scale,
-                                      dP.pointer, lda: g.W, kRange, ldb: C, beta: 1, dq.p + (b * Tq + i0) * C + off, ldc: C)
+                                      dP.pointer, lda: g.W, kRange, ldb: C, beta: 1, dq.p + (b * Tq + i0) * C + off, ldc: C, parallel: false)
                     }
                     if let dk {
                         Kernels.sgemm(transposeA: true, transposeB: false, M: width, N: g.D, K: rows, alpha: scale,
-                                      dP.pointer, lda: g.W, qBlock, ldb: C, beta: 1, dk.p + (b * Tk + k0) * C + off, ldc: C)
+                                      dP.pointer, lda: g.W, qBlock, ldb: C, beta: 1, dk.p + (b * Tk + k0) * C + off, ldc: C, parallel: false)
                     }
                 }
             }

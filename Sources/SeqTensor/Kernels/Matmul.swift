@@ -9,49 +9,75 @@ extension Kernels {
     public static func sgemm(transposeA: Bool, transposeB: Bool, M: Int, N: Int, K: Int,
                              alpha: Float = 1, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
                              beta: Float = 0, _ c: UnsafeMutablePointer<Float>) {
-        if M == 0 || N == 0 { return }
-        if K == 0 {
-            if beta == 0 { c.update(repeating: 0, count: M * N) } else if beta != 1 {
-                for i in 0..<(M * N) { c[i] *= beta }
-            }
-            return
-        }
-        cblas_sgemm(CblasRowMajor,
-                    transposeA ? CblasTrans : CblasNoTrans,
-                    transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(M), Int32(N), Int32(K), alpha,
-                    a, Int32(transposeA ? M : K),
-                    b, Int32(transposeB ? K : N),
-                    beta, c, Int32(N))
+        sgemm(transposeA: transposeA, transposeB: transposeB, M: M, N: N, K: K, alpha: alpha,
+              a, lda: transposeA ? M : K, b, ldb: transposeB ? K : N, beta: beta, c, ldc: N)
     }
 }
 
 extension Kernels {
-    /// sgemm with explicit leading dimensions: heads read in place from [B, T, H·D] rows.
+    /// sgemm with explicit leading dimensions (heads read in place from [B, T, H·D] rows).
+    ///
+    /// OpenBLAS itself always runs single-threaded: a large product is split here into one
+    /// block of rows (or columns) of C per engine worker. With OpenBLAS's own threads, its
+    /// idle worker spun on sched_yield between products and competed with the engine's
+    /// loops for the two cores (≈12% of a training step in the scheduler, `perf`); with one
+    /// pool there is nothing to spin, and results do not depend on a process-wide setting.
+    /// `parallel: false` for callers already inside a parallel region.
     @inlinable
     public static func sgemm(transposeA: Bool, transposeB: Bool, M: Int, N: Int, K: Int, alpha: Float = 1,
                              _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
-                             beta: Float = 0, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
+                             beta: Float = 0, _ c: UnsafeMutablePointer<Float>, ldc: Int, parallel: Bool = true) {
         if M == 0 || N == 0 { return }
         if K == 0 {
             for i in 0..<M { for j in 0..<N { c[i * ldc + j] = beta == 0 ? 0 : c[i * ldc + j] * beta } }
             return
         }
-        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+        Engine.useSingleThreadedBLAS()
+        let workers = parallel ? Engine.threads : 1
+        let minimumSlice = 32
+        if workers > 1 && M * N * K >= parallelGemmWork && (M >= workers * minimumSlice || N >= workers * minimumSlice) {
+            let ap = SendablePointer(a), bp = SendablePointer(b), cp = SendablePointer(c)
+            let splitRows = M >= N || N < workers * minimumSlice
+            let extent = splitRows ? M : N
+            // Slices in multiples of 16 rows/columns, so every block but the last keeps whole
+            // SIMD panels.
+            let slice = ((extent + workers - 1) / workers + 15) / 16 * 16
+            parallelFor(workers, grain: 1) { ids in
+                for w in ids {
+                    let lo = w * slice, hi = Swift.min(extent, lo + slice)
+                    if lo >= hi { continue }
+                    if splitRows {
+                        // Rows lo..<hi of op(A) and of C.
+                        let aBlock = UnsafePointer(ap.p) + (transposeA ? lo : lo * lda)
+                        gemmCall(transposeA, transposeB, hi - lo, N, K, alpha, aBlock, lda, UnsafePointer(bp.p), ldb,
+                                 beta, cp.p + lo * ldc, ldc)
+                    } else {
+                        // Columns lo..<hi of op(B) and of C.
+                        let bBlock = UnsafePointer(bp.p) + (transposeB ? lo * ldb : lo)
+                        gemmCall(transposeA, transposeB, M, hi - lo, K, alpha, UnsafePointer(ap.p), lda, bBlock, ldb,
+                                 beta, cp.p + lo, ldc)
+                    }
+                }
+            }
+        } else {
+            gemmCall(transposeA, transposeB, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc)
+        }
+    }
+
+    /// Products smaller than this (multiply-adds) run on one thread: splitting costs more.
+    public static let parallelGemmWork = 1 << 18
+
+    @inlinable @inline(__always)
+    static func gemmCall(_ tA: Bool, _ tB: Bool, _ M: Int, _ N: Int, _ K: Int, _ alpha: Float,
+                         _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+                         _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+        cblas_sgemm(CblasRowMajor, tA ? CblasTrans : CblasNoTrans, tB ? CblasTrans : CblasNoTrans,
                     Int32(M), Int32(N), Int32(K), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
-    /// Runs `body` over `count` independent work items on the engine's threads, with BLAS
-    /// single-threaded inside each item (many small products beat few threaded ones), and
-    /// restores BLAS's thread count afterwards.
+    /// Runs `body` over `count` independent work items on the engine's threads; products
+    /// inside must pass `parallel: false` (they run on the worker that calls them).
     public static func parallelWithSerialBLAS(_ count: Int, _ body: (Int) -> Void) {
-        let threads = Engine.threads
-        if threads <= 1 || count <= 1 {
-            for i in 0..<count { body(i) }
-            return
-        }
-        openblas_set_num_threads(1)
         parallelFor(count, grain: 1) { r in for i in r { body(i) } }
-        openblas_set_num_threads(Int32(threads))
     }
 }

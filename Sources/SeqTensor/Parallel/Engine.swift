@@ -19,7 +19,21 @@ public enum Engine {
     public static func setThreads(_ n: Int) {
         precondition(n >= 1, "thread count must be at least 1, got \(n)")
         threadCount.store(n, ordering: .relaxed)
-        openblas_set_num_threads(Int32(n))
+        useSingleThreadedBLAS()
+    }
+
+    /// OpenBLAS stays on one thread; the engine splits large products itself (see
+    /// `Kernels.sgemm`). Done once, on the first product or thread setting.
+    public static func useSingleThreadedBLAS() { _ = blasConfigured }
+    private static let blasConfigured: Void = { openblas_set_num_threads(1) }()
+
+    /// Runs `body` with OpenBLAS using `threads` threads of its own (benchmarks comparing
+    /// against a plain multi-threaded cblas_sgemm call), then back to one.
+    public static func withBLASThreads<R>(_ threads: Int, _ body: () throws -> R) rethrows -> R {
+        useSingleThreadedBLAS()
+        openblas_set_num_threads(Int32(threads))
+        defer { openblas_set_num_threads(1) }
+        return try body()
     }
 
     static let defaultThreads: Int = {

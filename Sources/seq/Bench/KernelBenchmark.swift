@@ -35,12 +35,12 @@ struct KernelBenchmark {
                 var apiTimes: [Double] = [], rawTimes: [Double] = []
                 for _ in 0..<2 {
                     apiTimes.append(median { _ = withoutGradients { Tensor.matmul(a, b) } })
-                    rawTimes.append(median {
+                    rawTimes.append(Engine.withBLASThreads(Engine.threads) { median {
                         a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
                             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(M), Int32(N), Int32(K), 1,
                                         ap.baseAddress, Int32(K), bp.baseAddress, Int32(N), 0, cp.baseAddress, Int32(N))
                         } } }
-                    })
+                    } })
                 }
                 let api = apiTimes.min()!, rawT = rawTimes.min()!
                 results.append(["name": "sgemm", "shape": [M, N, K], "median_s": api, "gflops": flops / api / 1e9])
