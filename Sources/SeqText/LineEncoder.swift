@@ -63,7 +63,8 @@ public final class LineEncoder {
                 }
             case .bpe(let m):
                 pieces.count = 0
-                let cacheable = n <= WordCache.maxWordBytes
+                // With dropout every occurrence is segmented afresh (as tokenizers does).
+                let cacheable = n <= WordCache.maxWordBytes && m.dropout == 0
                 let h = cacheable ? ByteTable.hash(word.buffer) | 1 : 0
                 if !cacheable || !cache.lookup(word.buffer, hash: h, into: &pieces) {
                     m.tokenize(word.buffer, workspace: &bpe, pieces: &pieces)

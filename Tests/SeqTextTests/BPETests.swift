@@ -58,3 +58,50 @@ func corpusWords(_ text: String, tokenizer: Tokenizer, threads: Int = 2) throws 
     defer { close(fd) }
     return try CorpusWords.count(fd: fd, tokenizer: tokenizer, threads: threads)
 }
+
+/// BPE-dropout: off reproduces plain BPE, 1 skips every merge, in between the pieces vary
+/// from draw to draw but always spell the word, and a seed reproduces a run.
+struct BPEDropoutTests {
+    static let vocab = Vocabulary(tokens: ["<unk>", "a", "b", "c", "d", "ab", "cd", "abcd"])
+    static let merges = [("a", "b"), ("c", "d"), ("ab", "cd")]
+
+    static func tokenizer(dropout: Float, seed: UInt64 = 0) throws -> Tokenizer {
+        let bpe = try BPE(vocabulary: vocab, merges: merges, unknownToken: "<unk>", dropout: dropout, dropoutSeed: seed)
+        return Tokenizer(normalizer: nil, preTokenizer: .whitespaceSplit, model: .bpe(bpe), postProcessor: nil)
+    }
+
+    @Test func zeroAndOne() throws {
+        #expect(try Self.tokenizer(dropout: 0).encode("abcd abcd").tokens == ["abcd", "abcd"])
+        #expect(try Self.tokenizer(dropout: 1).encode("abcd").tokens == ["a", "b", "c", "d"])
+        #expect(throws: BPE.Error.self) { try BPE(vocabulary: Self.vocab, merges: Self.merges, dropout: 1.5) }
+    }
+
+    @Test func variesSpellsTheWordAndReproduces() throws {
+        let text = Array(repeating: "abcd", count: 200).joined(separator: " ")
+        let a = try Self.tokenizer(dropout: 0.5, seed: 7).encode(text)
+        let b = try Self.tokenizer(dropout: 0.5, seed: 7).encode(text)
+        #expect(a.tokens == b.tokens)
+        // Regroup the pieces by word through the offsets; each word spells "abcd".
+        var words: [String] = [], current = "", lastEnd = -1
+        for (t, o) in zip(a.tokens, a.offsets) {
+            if o.start != lastEnd && !current.isEmpty { words.append(current); current = "" }
+            current += t
+            lastEnd = o.end
+        }
+        words.append(current)
+        #expect(words.count == 200 && words.allSatisfy { $0 == "abcd" })
+        let segmentations = Set(stride(from: 0, to: a.tokens.count, by: 1).map { a.tokens[$0] })
+        #expect(segmentations.count > 2, "dropout 0.5 over 200 words should produce several different pieces")
+        let c = try Self.tokenizer(dropout: 0.5, seed: 8).encode(text)
+        #expect(c.tokens != a.tokens)
+    }
+
+    @Test func tokenizerJSONKeepsTheRate() throws {
+        let t = try Self.tokenizer(dropout: 0.25)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("bpe-dropout-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try t.jsonData().write(to: url)
+        guard case .bpe(let m) = try Tokenizer.load(path: url.path).model else { Issue.record("not BPE"); return }
+        #expect(m.dropout == 0.25)
+    }
+}

@@ -218,7 +218,8 @@ struct JSONReader {
                 return .bpe(try BPE(vocabulary: v, merges: merges, unknownToken: o["unk_token"] as? String,
                                     byteFallback: o["byte_fallback"] as? Bool ?? false, fuseUnknown: o["fuse_unk"] as? Bool ?? false,
                                     byteLevel: byteLevel, continuingSubwordPrefix: o["continuing_subword_prefix"] as? String,
-                                    endOfWordSuffix: o["end_of_word_suffix"] as? String))
+                                    endOfWordSuffix: o["end_of_word_suffix"] as? String,
+                                    dropout: (o["dropout"] as? NSNumber)?.floatValue ?? 0))
             } catch let e as BPE.Error { throw fail("\(e)") }
         default:
             throw TokenizerFileError.unsupported(source, "model \(t)")

@@ -25,7 +25,7 @@ extension Tokenizer {
                              "continuing_subword_prefix": m.continuingSubwordPrefix,
                              "max_input_chars_per_word": m.maxInputCharsPerWord, "vocab": Self.vocabJSON(m.vocabulary)] as [String: Any]
         case .bpe(let m):
-            root["model"] = ["type": "BPE", "dropout": NSNull(), "unk_token": m.unknownToken.map { $0 as Any } ?? NSNull(),
+            root["model"] = ["type": "BPE", "dropout": m.dropout > 0 ? m.dropout as Any : NSNull(), "unk_token": m.unknownToken.map { $0 as Any } ?? NSNull(),
                              "continuing_subword_prefix": m.continuingSubwordPrefix.map { $0 as Any } ?? NSNull(),
                              "end_of_word_suffix": m.endOfWordSuffix.map { $0 as Any } ?? NSNull(),
                              "fuse_unk": m.fuseUnknown, "byte_fallback": m.byteFallback, "ignore_merges": false,

@@ -2,7 +2,11 @@
 /// its characters (bytes for byte-level vocabularies) and the ranked merges are applied
 /// lowest rank first (leftmost among equals) until none applies. Unknown characters become
 /// `<0xXX>` byte tokens with `byteFallback`, else the unknown token (consecutive ones fused
-/// when `fuseUnknown`). Dropout is not applied (off by default in Hugging Face too).
+/// when `fuseUnknown`). BPE-dropout (Provilkov et al. 2020) skips each candidate merge with
+/// probability `dropout` (0, the default, is plain BPE), as Hugging Face's `dropout`. The
+/// random stream is seeded and restarts with each encoder (each `encode` call, each thread
+/// of a batch): the same text and seed give the same pieces, so vary `dropoutSeed` (per
+/// epoch, say) for fresh segmentations.
 public struct BPE: Sendable {
     public let vocabulary: Vocabulary
     /// Ranked merges as token pairs.
@@ -24,14 +28,18 @@ public struct BPE: Sendable {
 
     public enum Error: Swift.Error, CustomStringConvertible {
         case badMerge(Int, String)
+        case badDropout(Float)
         public var description: String {
-            switch self { case .badMerge(let i, let m): "merge \(i + 1) (\(m)) names a token that is not in the vocabulary" }
+            switch self {
+            case .badMerge(let i, let m): "merge \(i + 1) (\(m)) names a token that is not in the vocabulary"
+            case .badDropout(let p): "dropout must be between 0 and 1, got \(p)"
+            }
         }
     }
 
     public init(vocabulary: Vocabulary, merges: [(String, String)], unknownToken: String? = nil, byteFallback: Bool = false,
                 fuseUnknown: Bool = false, byteLevel: Bool = false, continuingSubwordPrefix: String? = nil,
-                endOfWordSuffix: String? = nil) throws {
+                endOfWordSuffix: String? = nil, dropout: Float = 0, dropoutSeed: UInt64 = 0) throws {
         self.vocabulary = vocabulary
         self.merges = merges
         self.unknownToken = unknownToken
@@ -58,8 +66,13 @@ public struct BPE: Sendable {
         }
         unknownId = unknownToken.flatMap { vocabulary.id($0) }
         let byteIds = (0..<256).map { b in vocabulary.id(BPE.byteToken(UInt8(b))) ?? -1 }
-        frozen = FrozenBPE(table: table, merges: mt, byteIds: byteIds)
+        guard dropout >= 0 && dropout <= 1 else { throw Error.badDropout(dropout) }
+        frozen = FrozenBPE(table: table, merges: mt, byteIds: byteIds, dropout: dropout, dropoutSeed: dropoutSeed)
     }
+
+    /// Probability of skipping each merge (BPE-dropout); 0 = off.
+    public var dropout: Float { frozen.dropout }
+    public var dropoutSeed: UInt64 { frozen.dropoutSeed }
 
     /// The byte-fallback token of `b`: `<0x41>`.
     public static func byteToken(_ b: UInt8) -> String {
@@ -75,13 +88,17 @@ public struct BPE: Sendable {
         var next = Buffer<Int32>(capacity: 64)
         var prev = Buffer<Int32>(capacity: 64)
         var heap = Buffer<UInt64>(capacity: 64)
-        func free() { id.free(); start.free(); end.free(); next.free(); prev.free(); heap.free() }
+        /// Merges skipped by dropout, re-queued after the next merge that happens.
+        var skipped = Buffer<UInt64>(capacity: 16)
+        /// Position in the dropout random stream (words tokenized so far).
+        var draws: UInt64 = 0
+        func free() { id.free(); start.free(); end.free(); next.free(); prev.free(); heap.free(); skipped.free() }
     }
 
     var kernel: BPEKernel {
         BPEKernel(table: frozen.table.view, merges: frozen.merges, byteIds: frozen.byteIds,
                   unknownId: unknownId ?? -1, byteFallback: byteFallback && frozen.hasAllBytes,
-                  fuseUnknown: fuseUnknown, byteLevel: byteLevel)
+                  fuseUnknown: fuseUnknown, byteLevel: byteLevel, dropout: dropout, dropoutSeed: dropoutSeed)
     }
 }
 
@@ -91,9 +108,13 @@ final class FrozenBPE: @unchecked Sendable {
     let merges: PairTable
     let byteIds: UnsafeMutablePointer<Int32>
     let hasAllBytes: Bool
+    let dropout: Float
+    let dropoutSeed: UInt64
     private let mergeSlots: UnsafeMutablePointer<UInt64>
 
-    init(table: ByteTable, merges: [UInt64: UInt64], byteIds: [Int32]) {
+    init(table: ByteTable, merges: [UInt64: UInt64], byteIds: [Int32], dropout: Float, dropoutSeed: UInt64) {
+        self.dropout = dropout
+        self.dropoutSeed = dropoutSeed
         self.table = table.frozen()
         var n = 16
         while n < merges.count * 2 { n <<= 1 }
@@ -147,6 +168,17 @@ struct BPEKernel: @unchecked Sendable {
     let byteFallback: Bool
     let fuseUnknown: Bool
     let byteLevel: Bool
+    let dropout: Float
+    let dropoutSeed: UInt64
+
+    /// Uniform [0, 1) from (seed, n): SplitMix64's finaliser, stateless.
+    @inline(__always)
+    static func uniform(_ seed: UInt64, _ n: UInt64) -> Float {
+        var z = seed &+ (n &+ 1) &* 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return Float((z ^ (z >> 31)) >> 40) * (1.0 / 16_777_216.0)
+    }
 
     @inline(__always)
     func merge(_ a: Int32, _ b: Int32) -> UInt64? {
@@ -185,8 +217,20 @@ struct BPEKernel: @unchecked Sendable {
         for k in 0..<max(0, count - 1) {
             if let m = merge(w.id[k], w.id[k + 1]) { heapPush(&w.heap, (m >> 32) << 32 | UInt64(k)) }
         }
+        w.skipped.count = 0
         while w.heap.count > 0 {
             let top = heapPop(&w.heap)
+            if dropout > 0 {
+                // Hugging Face's merge_all: a skipped candidate waits until some other merge
+                // happens, then goes back into the queue.
+                w.draws &+= 1
+                if Self.uniform(dropoutSeed, w.draws) < dropout {
+                    w.skipped.append(top)
+                    continue
+                }
+                for k in 0..<w.skipped.count { heapPush(&w.heap, w.skipped[k]) }
+                w.skipped.count = 0
+            }
             let left = Int(top & 0xFFFF_FFFF), rank = top >> 32
             guard w.id[left] >= 0 else { continue }
             let right = Int(w.next[left])
