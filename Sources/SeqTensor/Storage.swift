@@ -97,18 +97,4 @@ final class BlockCache: @unchecked Sendable {
         }
         free(raw)
     }
-
-    /// Frees every cached block (e.g. between phases with different shapes).
-    func trim() {
-        let blocks = lock.withLock { state -> [UInt] in
-            defer { state.free = [:]; state.cachedBytes = 0 }
-            return state.free.values.flatMap { $0 }
-        }
-        for b in blocks { free(UnsafeMutableRawPointer(bitPattern: b)) }
-    }
-}
-
-extension Engine {
-    /// Returns cached activation blocks to the system.
-    public static func trimMemory() { BlockCache.shared.trim() }
 }

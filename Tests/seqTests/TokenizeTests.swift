@@ -8,45 +8,8 @@ struct TokenizeTests {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let vocab = packageRoot.appendingPathComponent("vocab/default").path
 
-    static let binary: URL = {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("seq")
-        if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
-        for dir in [".build/debug", ".build/release"] {
-            let u = packageRoot.appendingPathComponent(dir).appendingPathComponent("seq")
-            if FileManager.default.isExecutableFile(atPath: u.path) { return u }
-        }
-        return beside
-    }()
-
-    struct Result { var status: Int32; var stdout: String; var stderr: String; var stdoutBytes: Data }
-
-    static func run(_ args: [String], stdin: Data = Data()) throws -> Result {
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = args
-        let input = Pipe(), out = Pipe(), err = Pipe()
-        p.standardInput = input
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        // Feed stdin on another thread so a large input cannot deadlock against stdout.
-        let writer = Thread {
-            input.fileHandleForWriting.write(stdin)
-            try? input.fileHandleForWriting.close()
-        }
-        writer.start()
-        let errData = UnsafeSendableBox<Data>()
-        let errThread = Thread { errData.value = err.fileHandleForReading.readDataToEndOfFile() }
-        errThread.start()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        while errData.value == nil { usleep(1000) }
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                      stderr: String(decoding: errData.value!, as: UTF8.self), stdoutBytes: o)
-    }
-
-    func tokenize(_ input: Data, _ extra: [String] = []) throws -> Result {
-        try Self.run(["tokenize", "--tokenizer", Self.vocab] + extra, stdin: input)
+    func tokenize(_ input: Data, _ extra: [String] = []) throws -> CLIResult {
+        try CLI.run(["tokenize", "--tokenizer", Self.vocab] + extra, stdin: input)
     }
 
     @Test func emptyInputGivesEmptyOutput() throws {
@@ -97,7 +60,7 @@ struct TokenizeTests {
     }
 
     @Test func missingTokenizerIsBadInput() throws {
-        let r = try Self.run(["tokenize", "--tokenizer", "/nonexistent/tokenizer.json"])
+        let r = try CLI.run(["tokenize", "--tokenizer", "/nonexistent/tokenizer.json"])
         #expect(r.status == 1)
         #expect(r.stderr.contains("/nonexistent/tokenizer.json"))
     }
@@ -106,11 +69,11 @@ struct TokenizeTests {
         let f = FileManager.default.temporaryDirectory.appendingPathComponent("seq-bad-\(UUID().uuidString).json")
         try Data("{\"model\": {\"type\": \"WordPiece\"}}".utf8).write(to: f)
         defer { try? FileManager.default.removeItem(at: f) }
-        let r = try Self.run(["tokenize", "--tokenizer", f.path])
+        let r = try CLI.run(["tokenize", "--tokenizer", f.path])
         #expect(r.status == 1)
         #expect(r.stderr.contains(f.path) && r.stderr.contains("expected"))
         try Data("not json".utf8).write(to: f)
-        #expect(try Self.run(["tokenize", "--tokenizer", f.path]).status == 1)
+        #expect(try CLI.run(["tokenize", "--tokenizer", f.path]).status == 1)
     }
 
     @Test func badUsageIsAUsageError() throws {
@@ -122,11 +85,11 @@ struct TokenizeTests {
     @Test func vocabTrainEmptyCorpusAndMissingCorpus() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("seq-vocab-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let r = try Self.run(["vocab", "train", "-", "--size", "100", "--out", dir.path])
+        let r = try CLI.run(["vocab", "train", "-", "--size", "100", "--out", dir.path])
         #expect(r.status == 0)
         let vocab = try String(contentsOf: dir.appendingPathComponent("vocab.txt"), encoding: .utf8)
         #expect(vocab == "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n")
-        let missing = try Self.run(["vocab", "train", "/nonexistent/corpus.txt", "--out", dir.path])
+        let missing = try CLI.run(["vocab", "train", "/nonexistent/corpus.txt", "--out", dir.path])
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("/nonexistent/corpus.txt"))
     }
@@ -136,13 +99,13 @@ struct TokenizeTests {
         let a = FileManager.default.temporaryDirectory.appendingPathComponent("seq-vocab-a-\(UUID().uuidString)")
         let b = FileManager.default.temporaryDirectory.appendingPathComponent("seq-vocab-b-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: a); try? FileManager.default.removeItem(at: b) }
-        let ra = try Self.run(["vocab", "train", corpus, "--size", "500", "--out", a.path, "--threads", "1"])
-        let rb = try Self.run(["vocab", "train", corpus, "--size", "500", "--out", b.path, "--threads", "2"])
+        let ra = try CLI.run(["vocab", "train", corpus, "--size", "500", "--out", a.path, "--threads", "1"])
+        let rb = try CLI.run(["vocab", "train", corpus, "--size", "500", "--out", b.path, "--threads", "2"])
         #expect(ra.status == 0 && rb.status == 0)
         #expect(ra.stdout.split(separator: "\n").last?.hasPrefix("{") == true)
         let va = try Data(contentsOf: a.appendingPathComponent("vocab.txt"))
         #expect(va == (try Data(contentsOf: b.appendingPathComponent("vocab.txt"))))
-        let t = try Self.run(["tokenize", "--tokenizer", a.appendingPathComponent("tokenizer.json").path, "--tokens"],
+        let t = try CLI.run(["tokenize", "--tokenizer", a.appendingPathComponent("tokenizer.json").path, "--tokens"],
                              stdin: Data("The quiet harbor.\n".utf8))
         #expect(t.stdout.hasPrefix("[CLS] the"))
     }
@@ -153,13 +116,9 @@ struct TokenizeTests {
         data.append(contentsOf: [0xFF, 0xFE, 0x00, 0x0A, 0x61, 0x62])
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("seq-vocab-h-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let r = try Self.run(["vocab", "train", "-", "--size", "50", "--out", dir.path], stdin: data)
+        let r = try CLI.run(["vocab", "train", "-", "--size", "50", "--out", dir.path], stdin: data)
         #expect(r.status == 0)
         let vocab = try String(contentsOf: dir.appendingPathComponent("vocab.txt"), encoding: .utf8)
         #expect(vocab.contains("harbor"))
     }
-}
-
-final class UnsafeSendableBox<T>: @unchecked Sendable {
-    var value: T?
 }

@@ -1,3 +1,5 @@
+import SeqNN
+
 /// BERT's hyper-parameters under Hugging Face's config.json keys, so a model directory
 /// moves both ways between seq and transformers.
 public struct BertConfig: Codable, Sendable, Equatable {
@@ -85,7 +87,7 @@ public struct BertConfig: Codable, Sendable, Equatable {
         try need(hiddenSize % headCount == 0, "hidden_size \(hiddenSize) is not divisible by num_attention_heads \(headCount)")
         try need(intermediateSize > 0, "intermediate_size must be positive")
         try need(maxPositions > 0 && typeVocabSize > 0, "max_position_embeddings and type_vocab_size must be positive")
-        try need(["gelu", "gelu_new", "gelu_pytorch_tanh", "relu"].contains(hiddenActivation),
+        try need(FeedForward.Activation(huggingFace: hiddenActivation) != nil,
                  "hidden_act '\(hiddenActivation)' is not one of gelu, gelu_new, gelu_pytorch_tanh, relu")
         try need((0..<1).contains(hiddenDropout) && (0..<1).contains(attentionDropout), "dropout probabilities must be in [0, 1)")
         try need(layerNormEpsilon > 0, "layer_norm_eps must be positive")

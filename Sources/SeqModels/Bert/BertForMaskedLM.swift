@@ -10,14 +10,14 @@ public final class BertMLMHead: Module {
     /// The word embeddings, shared with the encoder: not registered here, so a checkpoint
     /// holds the matrix once (transformers re-ties `cls.predictions.decoder.weight`).
     let decoderWeight: Parameter
-    let activation: String
+    let activation: FeedForward.Activation
 
     init(_ config: BertConfig, wordEmbeddings: Parameter, generator: inout RandomGenerator) {
         transform = Linear(inFeatures: config.hiddenSize, outFeatures: config.hiddenSize, std: config.initializerRange, generator: &generator)
         layerNorm = LayerNorm(dimension: config.hiddenSize, epsilon: config.layerNormEpsilon)
         bias = Parameter(Tensor(zeros: [config.vocabSize]))
         decoderWeight = wordEmbeddings
-        activation = config.hiddenActivation
+        activation = FeedForward.Activation(huggingFace: config.hiddenActivation) ?? .gelu
     }
 
     public func forEachParameter(_ body: (String, Parameter) -> Void) {
@@ -28,14 +28,7 @@ public final class BertMLMHead: Module {
 
     /// hidden [N, C] → logits [N, V].
     public func callAsFunction(_ hidden: Tensor) -> Tensor {
-        let t = transform(hidden)
-        let a: Tensor
-        switch activation {
-        case "gelu_new", "gelu_pytorch_tanh": a = t.gelu()
-        case "relu": a = t.relu()
-        default: a = t.geluErf()
-        }
-        return Tensor.linear(layerNorm(a), weight: decoderWeight.value, bias: bias.value)
+        Tensor.linear(layerNorm(activation(transform(hidden))), weight: decoderWeight.value, bias: bias.value)
     }
 }
 

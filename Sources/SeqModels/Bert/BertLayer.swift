@@ -10,7 +10,7 @@ public final class BertLayer: Module {
     public let output: Linear
     public let outputNorm: LayerNorm
     public let dropout: Dropout
-    public let activation: String
+    public let activation: FeedForward.Activation
 
     public init(_ config: BertConfig, generator: inout RandomGenerator) {
         let C = config.hiddenSize, std = config.initializerRange
@@ -20,7 +20,7 @@ public final class BertLayer: Module {
         output = Linear(inFeatures: config.intermediateSize, outFeatures: C, std: std, generator: &generator)
         outputNorm = LayerNorm(dimension: C, epsilon: config.layerNormEpsilon)
         dropout = Dropout(config.hiddenDropout)
-        activation = config.hiddenActivation
+        activation = FeedForward.Activation(huggingFace: config.hiddenActivation) ?? .gelu
     }
 
     public func forEachParameter(_ body: (String, Parameter) -> Void) {
@@ -34,18 +34,10 @@ public final class BertLayer: Module {
         visit("output.LayerNorm", outputNorm, body)
     }
 
-    func activate(_ x: Tensor) -> Tensor {
-        switch activation {
-        case "gelu_new", "gelu_pytorch_tanh": return x.gelu()
-        case "relu": return x.relu()
-        default: return x.geluErf()
-        }
-    }
-
     public func callAsFunction(_ x: Tensor, mask: AttentionMask?, context: ForwardContext) -> Tensor {
         let attended = attention(x, mask: mask, context: context)
         let h = attentionNorm(dropout(attended, context) + x)
-        let f = output(activate(intermediate(h)))
+        let f = output(activation(intermediate(h)))
         return outputNorm(dropout(f, context) + h)
     }
 }

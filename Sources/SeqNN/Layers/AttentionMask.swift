@@ -24,9 +24,4 @@ public struct AttentionMask: Sendable, Equatable {
     public static func window(_ w: Int, causal: Bool = false) -> AttentionMask {
         AttentionMask(pattern: AttentionPattern(causal: causal, window: w))
     }
-
-    /// This mask with another pattern.
-    public func with(pattern: AttentionPattern) -> AttentionMask {
-        AttentionMask(keyValid: keyValid, pattern: pattern)
-    }
 }

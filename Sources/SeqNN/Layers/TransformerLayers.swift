@@ -8,7 +8,28 @@ public enum NormPlacement: String, Sendable, Codable {
 
 /// The position-wise feed-forward block: dense → activation → dropout → dense.
 public final class FeedForward: Module {
-    public enum Activation: String, Sendable, Codable { case relu, gelu, geluTanh = "gelu_tanh" }
+    public enum Activation: String, Sendable, Codable {
+        case relu, gelu, geluTanh = "gelu_tanh"
+
+        /// transformers' `hidden_act` names: "gelu" is the erf form, "gelu_new" and
+        /// "gelu_pytorch_tanh" the tanh form.
+        public init?(huggingFace name: String) {
+            switch name {
+            case "gelu": self = .gelu
+            case "gelu_new", "gelu_pytorch_tanh": self = .geluTanh
+            case "relu": self = .relu
+            default: return nil
+            }
+        }
+
+        public func callAsFunction(_ x: Tensor) -> Tensor {
+            switch self {
+            case .relu: x.relu()
+            case .gelu: x.geluErf()
+            case .geluTanh: x.gelu()
+            }
+        }
+    }
     public let up: Linear
     public let down: Linear
     public let activation: Activation
@@ -25,14 +46,7 @@ public final class FeedForward: Module {
     public func forEachParameter(_ body: (String, Parameter) -> Void) { visit("fc1", up, body); visit("fc2", down, body) }
 
     public func callAsFunction(_ x: Tensor, context: ForwardContext) -> Tensor {
-        let h = up(x)
-        let a: Tensor
-        switch activation {
-        case .relu: a = h.relu()
-        case .gelu: a = h.geluErf()
-        case .geluTanh: a = h.gelu()
-        }
-        return down(dropout(a, context))
+        down(dropout(activation(up(x)), context))
     }
 }
 

@@ -202,7 +202,7 @@ public final class Pretrainer {
             var masked = masker.mask(batch, generator: &maskGenerator)
             masked.nextSentenceLabels = labels
             let real = masked.maskedTargets.count
-            let out = model.loss(Self.padMaskedPositions(masked), context: context)
+            let out = model.loss(masked, context: context)
             (settings.accumulationSteps == 1 ? out.loss : out.loss * scale).backward()
             mlm += Double(out.mlmLoss)
             if let l = out.nspLoss { nsp = (nsp ?? 0) + Double(l) }
@@ -245,7 +245,7 @@ public final class Pretrainer {
                 let masked = masker.mask(BertBatch.padding(rows, padID: padID), generator: &generator)
                 let real = masked.maskedTargets.count
                 guard real > 0 else { continue }
-                let out = model.loss(Self.padMaskedPositions(masked), context: context)
+                let out = model.loss(masked, context: context)
                 lossSum += Double(out.mlmLoss) * Double(real)
                 correct += out.correct
                 predicted += real
@@ -254,22 +254,6 @@ public final class Pretrainer {
         let totals = reducer.sum([lossSum, Double(correct), Double(predicted)])
         guard totals[2] > 0 else { return nil }
         return EvalReport(step: step, loss: Float(totals[0] / totals[2]), accuracy: Float(totals[1] / totals[2]), maskedTokens: Int(totals[2]))
-    }
-
-    /// Rounds the number of masked positions up to a multiple of `multiple` with ignored
-    /// targets (-100 at position 0), so the MLM head sees a few shapes instead of a new one
-    /// every step: the engine's block cache keeps freed buffers by exact size, and ~100
-    /// distinct logits sizes (N × V floats each) would fill it with buffers never reused.
-    /// The loss is the mean over real targets only, so the result is unchanged; the extra
-    /// rows cost < 1% of a step.
-    static func padMaskedPositions(_ batch: MaskedLMBatch, multiple: Int = 32) -> MaskedLMBatch {
-        let n = batch.maskedPositions.count
-        let padded = (n + multiple - 1) / multiple * multiple
-        guard padded > n else { return batch }
-        var out = batch
-        out.maskedPositions += [Int32](repeating: 0, count: padded - n)
-        out.maskedTargets += [Int32](repeating: -100, count: padded - n)
-        return out
     }
 
     /// The state to save with the weights (checksums are filled in when written).

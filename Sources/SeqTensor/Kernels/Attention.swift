@@ -82,7 +82,7 @@ extension Tensor {
         let vp = SendablePointer(v.storage.pointer), op = SendablePointer(out.storage.pointer)
         let sp = saved.map { SendablePointer($0.pointer) }
         let valid = keyValid
-        Kernels.parallelWithSerialBLAS(B * H) { bh in
+        forEachHead(B * H) { bh in
             let b = bh / H, h = bh % H
             let scratch = sp == nil ? TensorStorage(uninitializedCount: g.R * g.W) : nil
             for blk in 0..<g.blocks {
@@ -131,7 +131,7 @@ extension Tensor {
             let dv = nodes[2].map { SendablePointer($0.gradBuffer()) }
             let go = SendablePointer(gOut.pointer), sp = SendablePointer(saved.pointer)
             let qp = SendablePointer(qS.pointer), kp = SendablePointer(kS.pointer), vp = SendablePointer(vS.pointer)
-            Kernels.parallelWithSerialBLAS(B * H) { bh in
+            forEachHead(B * H) { bh in
                 let b = bh / H, h = bh % H
                 let dP = TensorStorage(uninitializedCount: g.R * g.W)
                 let dropped = p > 0 ? TensorStorage(uninitializedCount: g.R * g.W) : nil
@@ -208,4 +208,11 @@ extension Kernels {
     static func softmaxRow(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ C: Int) {
         softmaxRow(UnsafePointer(x), y, C)
     }
+}
+
+/// Runs `body` for each (batch, head) pair on the engine's workers; the products inside
+/// pass `parallel: false` and run on the worker that calls them.
+@inline(__always)
+func forEachHead(_ count: Int, _ body: (Int) -> Void) {
+    parallelFor(count, grain: 1) { r in for bh in r { body(bh) } }
 }

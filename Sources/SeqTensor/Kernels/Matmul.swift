@@ -74,10 +74,4 @@ extension Kernels {
         cblas_sgemm(CblasRowMajor, tA ? CblasTrans : CblasNoTrans, tB ? CblasTrans : CblasNoTrans,
                     Int32(M), Int32(N), Int32(K), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
-
-    /// Runs `body` over `count` independent work items on the engine's threads; products
-    /// inside must pass `parallel: false` (they run on the worker that calls them).
-    public static func parallelWithSerialBLAS(_ count: Int, _ body: (Int) -> Void) {
-        parallelFor(count, grain: 1) { r in for i in r { body(i) } }
-    }
 }

@@ -108,6 +108,3 @@ func verf(_ a: Vec) -> Vec {
 func hsum(_ v: Vec) -> Float { v.sum() }
 @inlinable @inline(__always)
 func hmax(_ v: Vec) -> Float { v.max() }
-
-// Scalar twins, for tails and for the naive reference kernels.
-@inlinable @inline(__always) func sexp(_ x: Float) -> Float { vexp(Vec(repeating: x))[0] }
