@@ -43,11 +43,31 @@ enum Fixture {
         var s = PretrainingSettings(model: config)
         s.batchSize = 4
         s.sequenceLength = 16
-        s.learningRate = 1e-3
-        s.warmupSteps = 2
-        s.totalSteps = 20
         s.seed = seed
         s.evalRows = 2
         return s
+    }
+
+    static func trainerSettings(seed: UInt64 = 1) -> TrainerSettings {
+        var t = TrainerSettings()
+        t.learningRate = 1e-3
+        t.warmupSteps = 2
+        t.totalSteps = 20
+        t.seed = seed
+        return t
+    }
+
+    /// A fresh pretraining run of `settings` on the corpus at `path`.
+    static func pretrainer(_ settings: PretrainingSettings, _ trainer: TrainerSettings? = nil, tokenizer: Tokenizer, corpusPath: String,
+                           reducer: GradientReducer = SingleProcessReducer()) throws -> Trainer<PretrainingTask> {
+        let task = try PretrainingTask(settings: settings, tokenizer: tokenizer, corpusPath: corpusPath, parallel: reducer.dataParallel)
+        return try Trainer(task: task, taskName: PretrainingTask.name, settings: trainer ?? trainerSettings(seed: settings.seed),
+                           reducer: reducer)
+    }
+
+    static func resume(_ checkpoint: URL, reducer: GradientReducer = SingleProcessReducer()) throws -> Trainer<PretrainingTask> {
+        try Trainer.resume(from: checkpoint, taskName: PretrainingTask.name, reducer: reducer) { state, directory in
+            try PretrainingTask.resume(state, directory: directory, parallel: reducer.dataParallel)
+        }
     }
 }

@@ -16,10 +16,10 @@ struct NextSentencePairerTests {
         let path = Fixture.file(text, in: dir)
         let pairer = try NextSentencePairer(file: try CorpusFile(path: path), tokenizer: try Fixture.tokenizer(), cls: 2, sep: 3, pad: 0,
                                             length: 8, start: StreamPosition())
-        var g = RandomGenerator(seed: 4)
+        let g = RandomGenerator(seed: 4)
         var random = 0, total = 0
-        for _ in 0..<10 {
-            let (batch, labels) = try pairer.nextBatch(rows: 16, generator: &g)
+        for k in 0..<10 {
+            let (batch, labels) = try pairer.nextBatch(rows: 16) { g.derived(UInt64(16 * k + $0)) }
             for r in 0..<batch.batchSize {
                 let row = Array(batch.ids[(r * batch.length)..<((r + 1) * batch.length)])
                 let types = Array(batch.typeIDs[(r * batch.length)..<((r + 1) * batch.length)])

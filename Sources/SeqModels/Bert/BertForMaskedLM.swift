@@ -99,19 +99,24 @@ public final class BertForMaskedLM: Module {
     /// The pretraining loss. The vocabulary projection runs on masked positions only (as
     /// the original BERT does): with 15% masking that is ~7× less work in the largest
     /// matrix product of the model.
-    public func loss(_ batch: MaskedLMBatch, context: ForwardContext) -> MaskedLMOutput {
+    ///
+    /// Each loss is a mean: over the masked tokens and over the sequences of this batch, or,
+    /// with `maskedTokens` and `sequences`, their sums divided by those counts (the counts
+    /// over every process of a data-parallel step).
+    public func loss(_ batch: MaskedLMBatch, context: ForwardContext, maskedTokens: Int? = nil,
+                     sequences: Int? = nil) -> MaskedLMOutput {
         let hidden = bert.encode(batch.input, context: context)
         let C = config.hiddenSize
         let flat = hidden.reshape([batch.input.batchSize * batch.input.length, C])
         let logits = mlm(flat.indexSelect(batch.maskedPositions))
-        var loss = logits.crossEntropy(targets: batch.maskedTargets)
+        var loss = logits.crossEntropy(targets: batch.maskedTargets, divisor: maskedTokens.map { Float($0) })
         let mlmLoss = loss.item
         let predictions = logits.argmax(axis: -1)
         let correct = zip(predictions, batch.maskedTargets).reduce(0) { $0 + ($1.0 == $1.1 ? 1 : 0) }
         var nspLoss: Float? = nil
         if let nsp, let labels = batch.nextSentenceLabels {
             let nspLogits = nsp(bert.pool(hidden))
-            let l = nspLogits.crossEntropy(targets: labels)
+            let l = nspLogits.crossEntropy(targets: labels, divisor: sequences.map { Float($0) })
             nspLoss = l.item
             loss = loss + l
         }

@@ -10,53 +10,49 @@ public struct CheckpointError: Error, CustomStringConvertible, Sendable {
 }
 
 extension Module {
-    /// Copies tensors from a safetensors archive into this module's parameters by name.
-    /// `prefixes` are tried in order (e.g. "" and "bert." for BertModel inside
-    /// BertForMaskedLM). Every parameter must be found with its exact shape; tensors the
-    /// module does not use are returned (e.g. position_ids buffers, unused heads).
+    /// Copies tensors from a safetensors archive into this module's parameters and buffers
+    /// by name. `prefixes` are tried in order (e.g. "" and "bert." for BertModel inside
+    /// BertForMaskedLM). Every parameter and buffer must be found with its exact shape;
+    /// tensors the module does not use are returned (position_ids buffers, unused heads).
     @discardableResult
-    public func load(from archive: SafetensorsArchive, prefixes: [String] = [""], file: String) throws -> [String] {
+    public func load(from archive: SafetensorsArchive, prefixes: [String] = [""], file: String) throws(CheckpointError) -> [String] {
         var used = Set<String>()
-        for (name, parameter) in namedParameters {
+        var failure: CheckpointError?
+        func take(_ name: String, _ target: Parameter) {
+            guard failure == nil else { return }
             guard let key = prefixes.map({ $0 + name }).first(where: { archive[$0] != nil }), let tensor = archive[key] else {
-                throw CheckpointError("\(file): missing tensor '\(name)' (looked for \(prefixes.map { $0 + name }.joined(separator: ", ")))")
+                failure = CheckpointError("\(file): missing tensor '\(name)' (looked for \(prefixes.map { $0 + name }.joined(separator: ", ")))")
+                return
             }
-            guard tensor.shape == parameter.shape else {
-                throw CheckpointError("\(file): tensor '\(key)' has shape \(tensor.shape), expected \(parameter.shape)")
+            guard tensor.shape == target.shape else {
+                failure = CheckpointError("\(file): tensor '\(key)' has shape \(tensor.shape), expected \(target.shape)")
+                return
             }
-            parameter.assign(tensor)
+            target.assign(tensor)
             used.insert(key)
         }
+        forEachParameter(take)
+        forEachBuffer(take)
+        if let failure { throw failure }
         return archive.names.filter { !used.contains($0) }
     }
 }
 
 extension BertModel {
     /// Loads a Hugging Face BERT directory (config.json + model.safetensors): a bare
-    /// BertModel or the encoder inside BertForMaskedLM / BertForSequenceClassification.
+    /// BertModel or the encoder inside any BERT head (BertForMaskedLM,
+    /// BertForSequenceClassification, …). The pooler is loaded when the weights have one;
+    /// a masked-LM checkpoint has none (transformers builds it with add_pooling_layer=False),
+    /// and mean-pooled sentence embeddings do not use it.
     public static func load(directory: URL) throws -> BertModel {
         let config = try BertConfig.load(directory: directory)
         let weights = directory.appendingPathComponent("model.safetensors")
         let archive = try Safetensors.read(weights)
+        let prefixes = ["", "bert."]
+        let hasPooler = prefixes.contains { archive[$0 + "pooler.dense.weight"] != nil }
         var generator = RandomGenerator(seed: 0)
-        let model = withoutGradients { BertModel(config, generator: &generator) }
-        try model.load(from: archive, prefixes: ["", "bert."], file: weights.path)
+        let model = withoutGradients { BertModel(config, pooler: hasPooler, generator: &generator) }
+        try model.load(from: archive, prefixes: prefixes, file: weights.path)
         return model
-    }
-}
-
-extension BertConfig {
-    /// Reads and validates DIR/config.json; errors name the file and the bad key.
-    public static func load(directory: URL) throws -> BertConfig {
-        let url = directory.appendingPathComponent("config.json")
-        do {
-            let config = try JSONDecoder().decode(BertConfig.self, from: Data(contentsOf: url))
-            try config.validate()
-            return config
-        } catch let error as BertConfigError {
-            throw CheckpointError("\(url.path): \(error.message)")
-        } catch {
-            throw CheckpointError("\(url.path): not a readable BERT config.json (\(error.localizedDescription))")
-        }
     }
 }

@@ -3,8 +3,8 @@ import SeqNN
 import SeqTensor
 
 extension Module {
-    /// Each distinct parameter once, under the first name that reaches it: tied weights are
-    /// stored once, as transformers does.
+    /// Each distinct parameter once, under the first name that reaches it (tied weights are
+    /// stored once, as transformers does), then the buffers (batch-norm running statistics).
     public var checkpointTensors: [(name: String, tensor: Tensor)] {
         var seen = Set<ObjectIdentifier>(), out: [(String, Tensor)] = []
         forEachParameter { name, p in
@@ -15,34 +15,20 @@ extension Module {
     }
 }
 
-extension BertConfig {
-    /// config.json bytes as transformers writes them (sorted keys, 2-space indent).
-    public func jsonData(architectures: [String]) throws -> Data {
-        var c = self
-        c.architectures = architectures
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(c)
-    }
-}
-
-/// Writes a model directory: config.json and model.safetensors, each atomically (temporary
-/// file, fsync, rename), weights first so that a directory with a new config.json always
-/// has the weights that match it.
-public func saveModelDirectory(_ module: Module, config: BertConfig, architectures: [String], to directory: URL,
-                               metadata: [String: String] = ["format": "pt"]) throws {
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    try Safetensors.write(module.checkpointTensors, metadata: metadata, to: directory.appendingPathComponent("model.safetensors"))
-    let json = try config.jsonData(architectures: architectures)
-    try AtomicFile.write(to: directory.appendingPathComponent("config.json")) { sink in
-        try json.withUnsafeBytes { try sink.write($0) }
+extension BertConfig: ModelConfig {
+    public func problem() -> String? {
+        do { try validate() } catch { return error.message }
+        return nil
     }
 }
 
 extension BertForMaskedLM {
     public func save(to directory: URL) throws {
-        try saveModelDirectory(self, config: config, architectures: [architecture], to: directory)
+        try ModelDirectory.save(self, config: config, architecture: architecture, to: directory)
     }
+
+    /// The architectures whose weights hold this model's tensors.
+    public static let architectures = ["BertForMaskedLM", "BertForPreTraining"]
 
     /// Loads a BertForMaskedLM / BertForPreTraining directory written by seq or transformers.
     public static func load(directory: URL) throws -> BertForMaskedLM {

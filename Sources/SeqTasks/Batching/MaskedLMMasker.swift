@@ -65,53 +65,67 @@ public struct MaskedLMMasker: Sendable {
         attended != 0 && id >= 0 && Int(id) < special.count && !special[Int(id)]
     }
 
-    /// Masks `batch`: the returned input has the replaced ids, positions and targets list
-    /// the chosen positions in increasing order. At least one position is chosen whenever
-    /// the batch has a candidate, so the loss is always defined.
+    /// Masks `batch` with draws from one generator: row r uses the stream keyed by
+    /// `generator.counter + r`, and the generator moves past the batch's rows.
     public func mask(_ batch: BertBatch, generator: inout RandomGenerator) -> MaskedLMBatch {
+        let base = generator.counter, g = generator
+        generator.counter &+= UInt64(batch.batchSize)
+        return mask(batch) { g.derived(base &+ UInt64($0)) }
+    }
+
+    /// Masks `batch`: row r draws only from `rowGenerator(r)`, so a row keyed by its global
+    /// position gets the same masks however the batch is split among processes. The
+    /// returned input has the replaced ids; positions and targets list the chosen positions
+    /// in increasing order. A row with a candidate always gets at least one chosen position,
+    /// so the loss is always defined.
+    public func mask(_ batch: BertBatch, rowGenerator: (Int) -> RandomGenerator) -> MaskedLMBatch {
         var ids = batch.ids
         let original = batch.ids
         let attention = batch.attentionMask
-        let n = ids.count
-        var chosen = [Bool](repeating: false, count: n)
-        var candidates = 0
-        if wholeWord {
-            var i = 0
-            while i < n {
-                guard candidate(ids[i], attended: attention[i]) else { i += 1; continue }
-                // A word: this token and the continuation pieces after it, within the row.
-                let rowEnd = (i / batch.length + 1) * batch.length
-                var j = i + 1
-                while j < rowEnd && candidate(ids[j], attended: attention[j]) && continuation[Int(ids[j])] { j += 1 }
-                candidates += j - i
-                if generator.nextFloat() < probability { for k in i..<j { chosen[k] = true } }
-                i = j
-            }
-        } else {
-            for i in 0..<n where candidate(ids[i], attended: attention[i]) {
-                candidates += 1
-                if generator.nextFloat() < probability { chosen[i] = true }
-            }
-        }
-        if candidates > 0 && !chosen.contains(true) {
-            // Rare with real batches: choose one candidate uniformly.
-            var k = generator.nextInt(below: candidates)
-            for i in 0..<n where candidate(ids[i], attended: attention[i]) {
-                if k == 0 { chosen[i] = true; break }
-                k -= 1
-            }
-        }
+        let T = batch.length
         var positions: [Int32] = [], targets: [Int32] = []
-        positions.reserveCapacity(Int(Float(n) * probability * 1.3) + 8)
+        positions.reserveCapacity(Int(Float(ids.count) * probability * 1.3) + 8)
         targets.reserveCapacity(positions.capacity)
-        for i in 0..<n where chosen[i] {
-            positions.append(Int32(i))
-            targets.append(original[i])
-            let r = generator.nextFloat()
-            if r < maskFraction {
-                ids[i] = maskID
-            } else if r < maskFraction + randomFraction {
-                ids[i] = Int32(generator.nextInt(below: vocabularySize))
+        var chosen = [Bool](repeating: false, count: T)
+        for row in 0..<batch.batchSize {
+            var generator = rowGenerator(row)
+            let lo = row * T
+            for k in 0..<T { chosen[k] = false }
+            var candidates = 0, any = false
+            if wholeWord {
+                var i = 0
+                while i < T {
+                    guard candidate(ids[lo + i], attended: attention[lo + i]) else { i += 1; continue }
+                    // A word: this token and the continuation pieces after it, within the row.
+                    var j = i + 1
+                    while j < T && candidate(ids[lo + j], attended: attention[lo + j]) && continuation[Int(ids[lo + j])] { j += 1 }
+                    candidates += j - i
+                    if generator.nextFloat() < probability { for k in i..<j { chosen[k] = true }; any = true }
+                    i = j
+                }
+            } else {
+                for i in 0..<T where candidate(ids[lo + i], attended: attention[lo + i]) {
+                    candidates += 1
+                    if generator.nextFloat() < probability { chosen[i] = true; any = true }
+                }
+            }
+            if candidates > 0 && !any {
+                // Rare with real rows (0.85^126 ≈ 1e-9 at 126 tokens): choose one candidate uniformly.
+                var k = generator.nextInt(below: candidates)
+                for i in 0..<T where candidate(ids[lo + i], attended: attention[lo + i]) {
+                    if k == 0 { chosen[i] = true; break }
+                    k -= 1
+                }
+            }
+            for i in 0..<T where chosen[i] {
+                positions.append(Int32(lo + i))
+                targets.append(original[lo + i])
+                let r = generator.nextFloat()
+                if r < maskFraction {
+                    ids[lo + i] = maskID
+                } else if r < maskFraction + randomFraction {
+                    ids[lo + i] = Int32(generator.nextInt(below: vocabularySize))
+                }
             }
         }
         var input = batch

@@ -90,10 +90,13 @@ public final class NextSentencePairer {
     }
 
     /// One `[rows, T]` batch of pairs and their labels (0: B follows A, 1: B is random).
-    public func nextBatch(rows: Int, generator: inout RandomGenerator) throws(CorpusError) -> (batch: BertBatch, labels: [Int32]) {
+    /// Row r draws from `generator(r)`: keyed by the row's global position, the pairs do not
+    /// depend on how a batch is split among processes.
+    public func nextBatch(rows: Int, generator rowGenerator: (Int) -> RandomGenerator) throws(CorpusError) -> (batch: BertBatch, labels: [Int32]) {
         let budget = length - 3
         var sequences: [[Int32]] = [], types: [[Int32]] = [], labels: [Int32] = []
-        for _ in 0..<rows {
+        for row in 0..<rows {
+            var generator = rowGenerator(row)
             let segments = try gatherSegments(budget: budget)
             let split = segments.count >= 2 ? 1 + generator.nextInt(below: segments.count - 1) : 1
             var a = segments[0..<split].flatMap(\.ids)

@@ -15,7 +15,7 @@ public final class MetricsLog {
         let fm = FileManager.default
         if let step, let data = fm.contents(atPath: url.path) {
             let kept = Self.records(in: data).filter { ($0["step"] as? Int ?? 0) <= step }
-            lastEvalStep = kept.last { $0["eval_loss"] != nil }?["step"] as? Int
+            lastEvalStep = kept.last { $0.keys.contains(where: { $0.hasPrefix("eval_") }) }?["step"] as? Int
             var text = ""
             for r in kept { text += Self.line(r) }
             try AtomicFile.write(to: url) { sink in try Data(text.utf8).withUnsafeBytes { try sink.write($0) } }
@@ -29,7 +29,7 @@ public final class MetricsLog {
     deinit { try? handle.close() }
 
     public func append(_ record: [String: Any]) {
-        if record["eval_loss"] != nil { lastEvalStep = record["step"] as? Int }
+        if record.keys.contains(where: { $0.hasPrefix("eval_") }) { lastEvalStep = record["step"] as? Int }
         handle.write(Data(Self.line(record).utf8))
     }
 

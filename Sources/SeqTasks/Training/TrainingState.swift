@@ -22,27 +22,34 @@ public struct GeneratorState: Codable, Equatable, Sendable {
     }
 }
 
-/// What a checkpoint holds besides the weights and the optimizer moments: the position in
-/// the schedule, the data and the random streams, and the settings of the run.
-public struct TrainingState: Codable, Equatable, Sendable {
-    public static let formatName = "seq-pretraining-state"
-    public var format = TrainingState.formatName
-    public var version = 1
+/// The best evaluation so far and the step it was taken at.
+public struct BestEvaluation: Codable, Equatable, Sendable {
+    public var metric: String
+    public var value: Double
+    public var step: Int
+}
+
+/// What a checkpoint holds for the trainer besides the weights and the optimizer moments:
+/// the position in the schedule, the dropout stream, the best evaluation, the settings.
+/// The task's own state (data position, its random streams, its recipe) is stored beside
+/// it as the task's JSON.
+public struct TrainerState: Codable, Equatable, Sendable {
+    public static let formatName = "seq-training-state"
+    public static let currentVersion = 2
+    public var format = TrainerState.formatName
+    public var version = TrainerState.currentVersion
+    /// Which task wrote it ("pretrain", "finetune-nli", …): resume refuses another.
+    public var task: String
     public var step: Int
     public var tokensSeen: Int
-    public var settings: PretrainingSettings
-    public var maskGenerator: GeneratorState
+    public var settings: TrainerSettings
     public var dropoutGenerator: GeneratorState
-    public var pairGenerator: GeneratorState
-    /// Where the next training row starts, and where the stream wraps to.
-    public var dataPosition: StreamPosition
-    public var trainingStart: StreamPosition
-    /// The corpus as it was (a resumed run refuses a corpus of another size).
-    public var corpusPath: String
-    public var corpusSize: Int
-    public var evalFile: String?
+    /// Processes that trained it: resuming with another count would change the batches.
+    public var worldSize: Int
     /// Losses of the last steps (for the mean of the last 10 in the summary).
     public var recentLosses: [Float]
+    public var best: BestEvaluation?
+    public var evaluationsWithoutImprovement: Int
     public var optimizerStepCounts: [String: Int]
     /// FNV-1a of the model tensors and of the optimizer tensors (names, shapes, values):
     /// a checkpoint whose bytes changed is refused.

@@ -6,7 +6,11 @@ extension Tensor {
     /// PyTorch's semantics: rows whose target is `ignoreIndex` count for nothing, and label
     /// smoothing ε mixes the one-hot target with the uniform distribution:
     /// loss = (1−ε)·(−log p_t) + ε·mean_c(−log p_c). A batch of only ignored rows gives 0.
-    public func crossEntropy(targets: [Int32], ignoreIndex: Int32 = -100, labelSmoothing: Float = 0) -> Tensor {
+    /// With `divisor`, the sum over rows is divided by it instead of by the count of rows
+    /// that are not ignored: data-parallel training divides by the count over all processes,
+    /// so that the processes' summed gradients are the gradient of one global mean.
+    public func crossEntropy(targets: [Int32], ignoreIndex: Int32 = -100, labelSmoothing: Float = 0,
+                             divisor: Float? = nil) -> Tensor {
         let V = shape.last ?? 1, R = count / Swift.max(V, 1)
         precondition(targets.count == R, "crossEntropy: \(targets.count) targets for \(R) rows of logits \(shape)")
         precondition(labelSmoothing >= 0 && labelSmoothing <= 1, "label smoothing must be in [0, 1]")
@@ -33,12 +37,14 @@ extension Tensor {
         }
         let valid = targets.reduce(0) { $0 + ($1 == ignoreIndex ? 0 : 1) }
         let total = Kernels.sum(rowLoss.pointer, R)
-        let out = Tensor(scalar: valid == 0 ? 0 : total / Float(valid))
+        if let divisor { precondition(divisor > 0, "crossEntropy: the divisor must be positive, got \(divisor)") }
+        let denominator = divisor ?? Float(valid)
+        let out = Tensor(scalar: valid == 0 ? 0 : total / denominator)
         let xS = storage   // the pullback keeps `lse` alive by capturing the storage itself
         return out.recorded(from: [self]) { g, inputs in
             guard let gx = inputs[0], valid > 0 else { return }
             let d = SendablePointer(gx.gradBuffer())
-            let scale = g.pointer[0] / Float(valid)
+            let scale = g.pointer[0] / denominator
             let xs = SendablePointer(xS.pointer), l = SendablePointer(lse.pointer)
             targets.withUnsafeBufferPointer { tb in
                 let tp = SendablePointer(UnsafeMutablePointer(mutating: tb.baseAddress!))

@@ -25,6 +25,13 @@ public struct RandomGenerator: Sendable, Codable, Equatable {
         Float(mix(seed, i) >> 40) * (1.0 / 16_777_216.0)
     }
 
+    /// An independent stream keyed by `key` (a global row index, say): draws keyed by what
+    /// they are for, not by how many came before, are the same whichever process or batch
+    /// split makes them.
+    public func derived(_ key: UInt64) -> RandomGenerator {
+        RandomGenerator(seed: Self.mix(seed ^ 0x5EED_0F_D3_71_7E_D0, key))
+    }
+
     public mutating func nextUInt64() -> UInt64 {
         defer { counter &+= 1 }
         return Self.mix(seed, counter)

@@ -45,7 +45,7 @@ struct Embed: ParsableCommand {
         if let saveModel {
             do {
                 let out = URL(fileURLWithPath: saveModel)
-                try saveModelDirectory(encoder.model, config: encoder.model.config, architectures: ["BertModel"], to: out)
+                try ModelDirectory.save(encoder.model, config: encoder.model.config, architecture: "BertModel", to: out)
                 for name in ["tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json"] {
                     let src = URL(fileURLWithPath: model).appendingPathComponent(name)
                     let dst = out.appendingPathComponent(name)

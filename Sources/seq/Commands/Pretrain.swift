@@ -60,6 +60,8 @@ struct Pretrain: ParsableCommand {
     var warmup = 100
     @Option(name: .customLong("total-steps"), help: "Step at which the linear decay reaches 0 (default: --max-steps, else 10000).")
     var totalSteps: Int?
+    @Option(help: "Learning-rate schedule after warmup: linear, inverse-sqrt, constant or cosine.")
+    var schedule: ScheduleKind = .linear
     @Option(name: .customLong("weight-decay"), help: "AdamW weight decay (not on biases and LayerNorm weights).")
     var weightDecay: Double = 0.01
     @Option(name: .customLong("adam-eps"), help: "AdamW epsilon.")
@@ -78,6 +80,12 @@ struct Pretrain: ParsableCommand {
     var maxSteps: Int?
     @Option(name: .customLong("max-minutes"), help: "Stop after this many minutes.")
     var maxMinutes: Double?
+    @Option(help: "Stop after this many passes over the corpus.")
+    var epochs: Int?
+    @Option(help: "Stop after this many held-out evaluations in a row without a new best loss (0: never).")
+    var patience = 0
+    @Flag(name: .customLong("keep-best"), inversion: .prefixedNo, help: "Keep the model with the best held-out loss in OUT/best.")
+    var keepBest = true
 
     @Option(name: .customLong("eval-every"), help: "Held-out evaluation every N steps (0: at the end only).")
     var evalEvery = 200
@@ -117,8 +125,13 @@ struct Pretrain: ParsableCommand {
         try need(weightDecay >= 0, "--weight-decay must be non-negative")
         try need(clip >= 0, "--clip must be non-negative (0 = off)")
         try need(maskProb > 0 && maskProb <= 1, "--mask-prob must be in (0, 1], got \(maskProb)")
-        if let maxSteps { try need(maxSteps >= 0, "--max-steps must be non-negative, got \(maxSteps)") }
-        if let maxMinutes { try need(maxMinutes > 0, "--max-minutes must be positive, got \(maxMinutes)") }
+        if let maxSteps { try need(maxSteps >= 1, "--max-steps must be at least 1, got \(maxSteps)") }
+        if let maxMinutes { try need(maxMinutes > 0 && maxMinutes.isFinite, "--max-minutes must be a positive number, got \(maxMinutes)") }
+        if let epochs { try need(epochs >= 1, "--epochs must be at least 1, got \(epochs)") }
+        try need(patience >= 0, "--patience must be non-negative (0: never stop early), got \(patience)")
+        try need(adamEps > 0 && adamEps.isFinite, "--adam-eps must be a positive number, got \(adamEps)")
+        try need(weightDecay.isFinite && clip.isFinite, "--weight-decay and --clip must be finite numbers")
+        if resume && corpus == nil { try need(out != nil, "--resume without a corpus needs --out: the run to continue") }
         try need(evalEvery >= 0 && checkpointEvery >= 0, "--eval-every and --checkpoint-every must be non-negative")
         try need(evalRows >= 0, "--eval-rows must be non-negative")
         try need(keepCheckpoints >= 1, "--keep-checkpoints must be at least 1")
@@ -145,39 +158,46 @@ struct Pretrain: ParsableCommand {
     func run() throws {
         compute.apply()
         StopRequest.install()
-        let corpusPath: String
+        let usesBundled = corpus == nil && !resume
+        let corpusPath: String?
         if let corpus {
             corpusPath = corpus
+        } else if resume {
+            corpusPath = nil   // the corpus the run started with, as its checkpoint records
         } else {
             guard let bundled = Self.bundledCorpus() else {
                 throw InputError(file: "corpora/default.txt", line: nil, message: "the bundled corpus was not found; run from the package root or give a corpus file")
             }
             corpusPath = bundled
         }
-        let usesBundled = corpus == nil
         let maxSteps = self.maxSteps ?? (usesBundled && maxMinutes == nil ? 300 : nil)
-        let outPath = out ?? "runs/pretrain-\(usesBundled ? "default" : URL(fileURLWithPath: corpusPath).deletingPathExtension().lastPathComponent)-\(preset.rawValue)"
+        let outPath = out ?? "runs/pretrain-\(corpusPath.map { usesBundled ? "default" : URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? "default")-\(preset.rawValue)"
         let outURL = URL(fileURLWithPath: outPath)
-        let existing = PretrainingCheckpoint.latest(in: outURL)
+        let existing = TrainingCheckpoint.latest(in: outURL)
         if !resume, let existing {
             throw ValidationError("\(outPath) already holds a run (\(existing.lastPathComponent)); pass --resume to continue it, or choose another --out")
         }
 
         var extra: [String: Any] = [:]
-        let trainer: Pretrainer
+        let trainer: Trainer<PretrainingTask>
+        let shownCorpus = corpusPath ?? "the checkpoint's corpus"
         do {
             if resume {
                 guard let existing else {
                     throw InputError(file: outPath, line: nil, message: "no checkpoint-<step> directory to resume from")
                 }
-                trainer = try Pretrainer.resume(from: existing, corpusPath: corpus == nil && !usesBundled ? nil : corpusPath)
+                trainer = try Trainer.resume(from: existing, taskName: PretrainingTask.name) { state, directory in
+                    try PretrainingTask.resume(state, directory: directory, corpusPath: corpusPath)
+                }
                 FileHandle.standardErrorWrite("resuming \(existing.path) at step \(trainer.step)\n")
             } else {
+                let path = corpusPath!
                 let started = DispatchTime.now().uptimeNanoseconds
-                let tok = try loadOrTrainTokenizer(corpusPath)
+                let tok = try loadOrTrainTokenizer(path)
                 extra["tokenizer_seconds"] = Double((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000) / 1000
-                trainer = try Pretrainer(settings: settings(vocabSize: tok.vocabularySize, maxSteps: maxSteps), tokenizer: tok,
-                                         corpusPath: corpusPath, evalFile: evalFile)
+                let task = try PretrainingTask(settings: settings(vocabSize: tok.vocabularySize), tokenizer: tok,
+                                               corpusPath: path, evalFile: evalFile)
+                trainer = try Trainer(task: task, taskName: PretrainingTask.name, settings: trainerSettings(maxSteps: maxSteps))
             }
         } catch let e as InputError {
             throw e
@@ -186,33 +206,38 @@ struct Pretrain: ParsableCommand {
         } catch let e as CheckpointError {
             throw InputError(file: outPath, line: nil, message: e.message)
         } catch let e as TrainingError {
-            throw InputError(file: corpusPath, line: nil, message: e.message)
+            throw InputError(file: shownCorpus, line: nil, message: e.message)
         }
-        let s = trainer.settings
-        FileHandle.standardErrorWrite("pretrain: \(s.model.layerCount) layers × \(s.model.hiddenSize), \(s.model.headCount) heads, ffn \(s.model.intermediateSize), vocab \(s.model.vocabSize), \(trainer.model.parameterCount) parameters; batch \(s.batchSize)×\(s.sequenceLength)\(s.accumulationSteps > 1 ? " ×\(s.accumulationSteps)" : ""), lr \(s.learningRate), held-out \(trainer.heldOut.rows.count) rows; \(Engine.threads) threads\n")
+        let task = trainer.task
+        let s = task.settings, t = trainer.settings
+        FileHandle.standardErrorWrite("pretrain: \(s.model.layerCount) layers × \(s.model.hiddenSize), \(s.model.headCount) heads, ffn \(s.model.intermediateSize), vocab \(s.model.vocabSize), \(task.model.parameterCount) parameters; batch \(s.batchSize)×\(s.sequenceLength)\(t.accumulationSteps > 1 ? " ×\(t.accumulationSteps)" : ""), lr \(t.learningRate), held-out \(task.heldOut.rows.count) rows; \(Engine.threads) threads\n")
 
-        var options = PretrainingRunOptions(out: outURL)
+        var options = TrainingRunOptions(out: outURL)
         options.maxSteps = maxSteps
         options.maxMinutes = maxMinutes
+        options.maxEpochs = epochs
         options.evalEvery = evalEvery
+        options.patience = patience
+        options.keepBest = keepBest
         options.checkpointEvery = checkpointEvery
         options.keepCheckpoints = keepCheckpoints
         options.logEvery = logEvery
-        extra["preset"] = corpus == nil || (layers == nil && hidden == nil && heads == nil && ffn == nil) ? preset.rawValue : "custom"
-        extra["corpus"] = trainer.corpus.path
+        extra["preset"] = usesBundled || (layers == nil && hidden == nil && heads == nil && ffn == nil) ? preset.rawValue : "custom"
+        extra["corpus"] = task.corpus.path
         extra["batch"] = s.batchSize
         extra["seq_len"] = s.sequenceLength
         var summary: [String: Any]
         do {
-            summary = try PretrainingRun.run(trainer, options: options, resumed: resume, extraSummary: extra)
+            summary = try TrainingRun.run(trainer, options: options, resumed: resume, stepLimit: t.totalSteps)
         } catch let e as CorpusError {
             throw InputError(file: e.path, line: nil, message: e.message)
         } catch let e as TrainingError {
-            throw InputError(file: corpusPath, line: nil, message: e.message)
+            throw InputError(file: task.corpus.path, line: nil, message: e.message)
         }
+        summary.merge(extra) { a, _ in a }
         let next = [
             "echo 'the harbor at dawn' | seq embed --model \(outPath)",
-            "seq pretrain \(corpus ?? "") --out \(outPath) --resume --max-steps \(trainer.step * 2)".replacingOccurrences(of: "  ", with: " "),
+            "seq pretrain --out \(outPath) --resume --max-steps \(trainer.step * 2)",
             "python bench/pretrain/interop.py \(outPath)",
         ]
         summary["next"] = next
@@ -221,7 +246,7 @@ struct Pretrain: ParsableCommand {
         print(String(decoding: json, as: UTF8.self))
     }
 
-    func settings(vocabSize: Int, maxSteps: Int?) -> PretrainingSettings {
+    func settings(vocabSize: Int) -> PretrainingSettings {
         var config = preset.config(vocabSize: vocabSize)
         if let layers { config.layerCount = layers }
         if let hidden { config.hiddenSize = hidden }
@@ -233,19 +258,26 @@ struct Pretrain: ParsableCommand {
         var s = PretrainingSettings(model: config)
         s.batchSize = batchSize
         s.sequenceLength = maxLength
-        s.accumulationSteps = accumulate
-        s.learningRate = lr ?? (preset == .tiny ? 5e-4 : 1e-4)
-        s.warmupSteps = warmup
-        s.totalSteps = totalSteps ?? maxSteps ?? 10_000
-        s.weightDecay = weightDecay
-        s.adamEpsilon = adamEps
-        s.clipNorm = clip
         s.maskProbability = maskProb
         s.wholeWordMasking = wholeWord
         s.nextSentencePrediction = nsp
         s.seed = compute.seed
         s.evalRows = evalRows
         return s
+    }
+
+    func trainerSettings(maxSteps: Int?) -> TrainerSettings {
+        var t = TrainerSettings()
+        t.accumulationSteps = accumulate
+        t.learningRate = lr ?? (preset == .tiny ? 5e-4 : 1e-4)
+        t.schedule = schedule
+        t.warmupSteps = warmup
+        t.totalSteps = totalSteps ?? maxSteps ?? 10_000
+        t.weightDecay = weightDecay
+        t.adamEpsilon = adamEps
+        t.clipNorm = clip
+        t.seed = compute.seed
+        return t
     }
 
     func loadOrTrainTokenizer(_ corpusPath: String) throws -> Tokenizer {
@@ -278,3 +310,4 @@ struct Pretrain: ParsableCommand {
 }
 
 extension ModelPreset: ExpressibleByArgument {}
+extension ScheduleKind: ExpressibleByArgument {}

@@ -1,4 +1,3 @@
-import SeqNN
 import SeqTensor
 
 /// AdamW over two parameter groups sharing one learning rate, as transformers' recipe:
