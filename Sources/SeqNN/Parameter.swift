@@ -18,6 +18,13 @@ public final class Parameter: @unchecked Sendable {
 
     public func zeroGrad() { value.zeroGrad() }
 
+    /// The gradient buffer, in place; zeroed first when no backward pass reached it (a
+    /// data-parallel process whose rows did not use this parameter still takes part in
+    /// the sum with zeros).
+    public func withGradientBuffer<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
+        try value.withGradientBuffer(body)
+    }
+
     /// Replaces the value (loading a checkpoint). The shape must not change.
     public func assign(_ newValue: Tensor) {
         precondition(newValue.shape == value.shape, "assigning shape \(newValue.shape) to a parameter of shape \(value.shape)")

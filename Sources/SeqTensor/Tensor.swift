@@ -67,6 +67,13 @@ public struct Tensor: @unchecked Sendable {
     /// Clears the accumulated gradient of a leaf.
     public func zeroGrad() { node?.grad = nil }
 
+    /// The gradient buffer of a leaf, written in place (zeroed first if no backward pass
+    /// reached it): how a data-parallel reducer replaces gradients by their sums.
+    public func withGradientBuffer<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
+        guard let node else { preconditionFailure("withGradientBuffer on a tensor that does not require gradients") }
+        return try body(UnsafeMutableBufferPointer(start: node.gradBuffer(), count: count))
+    }
+
     public var scalars: [Float] {
         Array(UnsafeBufferPointer(start: storage.pointer, count: count))
     }
