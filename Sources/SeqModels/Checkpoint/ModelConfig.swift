@@ -48,6 +48,11 @@ public struct ModelKind: Sendable, Equatable {
     public var modelType: String?
     public var architectures: [String]
 
+    public init(modelType: String?, architectures: [String]) {
+        self.modelType = modelType
+        self.architectures = architectures
+    }
+
     /// The directory's `model_type` and `architectures`. A path that names config.json
     /// itself is taken as its directory.
     public static func read(_ directory: URL) throws(CheckpointError) -> ModelKind {
