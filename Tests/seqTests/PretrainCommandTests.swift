@@ -195,6 +195,49 @@ struct PretrainCommandTests {
     }
 }
 
+extension PretrainCommandTests {
+    /// Every command `seq pretrain` prints as a next step runs and succeeds: embedding with
+    /// the model just written, resuming without naming the corpus again, and (when the
+    /// reference Python environment exists) transformers loading the model.
+    @Test func printedNextStepsRun() throws {
+        let dir = Self.directory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("run")
+        let first = try CLI.run(Self.tinyArgs(Self.corpus(in: dir), out: out, steps: 3))
+        #expect(first.status == 0, "\(first.stderr)")
+        let next = try #require(Self.json(first.lastLine)["next"] as? [String])
+        #expect(next.count == 3)
+        #expect(first.stderr.contains("next:\n" + next.map { "  " + $0 + "\n" }.joined()))
+        let venv = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/seq-ref/venv/bin")
+        for command in next {
+            if command.hasPrefix("python") && !FileManager.default.isExecutableFile(atPath: venv.appendingPathComponent("python").path) {
+                print("skipping `\(command)`: no reference Python environment at \(venv.path) (bash ../shared/ref/setup.sh makes it)")
+                continue
+            }
+            let shell = Process()
+            shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+            shell.arguments = ["-c", command]
+            shell.currentDirectoryURL = Self.root
+            var environment = ProcessInfo.processInfo.environment
+            environment["PATH"] = venv.path + ":" + CLI.binary.deletingLastPathComponent().path + ":" + (environment["PATH"] ?? "")
+            environment["SEQ"] = CLI.binary.path   // interop.py runs this build, not a release build
+            shell.environment = environment
+            let output = Pipe()
+            shell.standardOutput = output
+            shell.standardError = output
+            try shell.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            shell.waitUntilExit()
+            #expect(shell.terminationStatus == 0, "`\(command)` failed: \(text.suffix(2000))")
+            if command.contains("seq embed") {
+                let vector = try? JSONSerialization.jsonObject(with: Data(text.split(separator: "\n").first.map(String.init)?.utf8 ?? "".utf8))
+                #expect((vector as? [Double])?.count == 16, "embed printed: \(text.prefix(300))")
+            }
+        }
+        #expect(PretrainCheckpointFiles.checkpoints(out).contains("checkpoint-6"))
+    }
+}
+
 /// Checkpoint directories of an output directory, without linking SeqTasks into this target.
 enum PretrainCheckpointFiles {
     static func checkpoints(_ out: URL) -> [String] {
