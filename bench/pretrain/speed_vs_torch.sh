@@ -9,6 +9,9 @@
 #
 #   bash bench/pretrain/speed_vs_torch.sh [STEPS] [ROUNDS] [THREADS]   (defaults 40, 2, 2)
 #
+# SEQ_BEFORE=/path/to/an/older/seq adds that binary as a fourth contender in every round
+# (same arguments), for before/after comparisons of a change, side by side.
+#
 # Takes /tmp/seq-swift-build.lock for the whole measurement so that no build runs meanwhile.
 # OPENBLAS_CORETYPE: as in the environment (Haswell on this machine) unless SEQ_AVX512=1,
 # which unsets it (and OPENBLAS_L2_SIZE) for seq only; the JSON says which.
@@ -37,13 +40,20 @@ for r in $(seq 1 "$ROUNDS"); do
   "${SEQ_ENV[@]}" "$SEQ" pretrain "$CORPUS" --tokenizer "$VOCAB" --preset small --batch-size 32 --max-length 128 \
     --lr 1e-4 --warmup 100 --total-steps 10000 --max-steps "$STEPS" --eval-every 0 --eval-rows 0 \
     --checkpoint-every 0 --log-every 10 --threads "$THREADS" --out "$OUT/run" 2>"$OUT/seq.err.$r" | tail -n 1 > "$OUT/seq.$r"
+  if [ -n "${SEQ_BEFORE:-}" ]; then
+    echo "round $r/$ROUNDS: seq before ($SEQ_BEFORE)" >&2
+    rm -rf "$OUT/run"
+    "${SEQ_ENV[@]}" "$SEQ_BEFORE" pretrain "$CORPUS" --tokenizer "$VOCAB" --preset small --batch-size 32 --max-length 128 \
+      --lr 1e-4 --warmup 100 --total-steps 10000 --max-steps "$STEPS" --eval-every 0 --eval-rows 0 \
+      --checkpoint-every 0 --log-every 10 --threads "$THREADS" --out "$OUT/run" 2>"$OUT/before.err.$r" | tail -n 1 > "$OUT/before.$r"
+  fi
   echo "round $r/$ROUNDS: torch --head all" >&2
   "$PY" ../shared/ref/bert_mlm_train.py --preset small --steps "$STEPS" --threads "$THREADS" 2>"$OUT/all.err.$r" | tail -n 1 > "$OUT/all.$r"
   echo "round $r/$ROUNDS: torch --head masked" >&2
   "$PY" ../shared/ref/bert_mlm_train.py --preset small --head masked --steps "$STEPS" --threads "$THREADS" 2>"$OUT/masked.err.$r" | tail -n 1 > "$OUT/masked.$r"
 done
 "$PY" - "$OUT" "$ROUNDS" "$STEPS" "${SEQ_AVX512:-0}" <<'PYEOF'
-import json, sys
+import json, os, sys
 out, rounds, steps, avx = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1"
 load = lambda name: [json.load(open(f"{out}/{name}.{r}")) for r in range(1, rounds + 1)]
 s, a, m = load("seq"), load("all"), load("masked")
@@ -64,6 +74,13 @@ res = {"steps": steps, "rounds": rounds, "threads": s[0]["threads"],
        "seq_final_loss": [x["final_train_loss"] for x in s],
        "torch_final_loss": [x["final_loss"] for x in a + m],
        "seq_openblas": "AVX-512 (OPENBLAS_CORETYPE unset)" if avx else "environment (OPENBLAS_CORETYPE=Haswell here)"}
+if os.path.exists(f"{out}/before.1"):
+    b = load("before")
+    res["seq_before_tokens_per_s"] = [x["tokens_per_s"] for x in b]
+    res["after_over_before"] = best(s) / best(b)
+    res["after_over_before_per_round"] = [x["tokens_per_s"] / y["tokens_per_s"] for x, y in zip(s, b)]
+    print(f"seq after / before = {res['after_over_before']:.3f} (per round "
+          f"{[round(x, 3) for x in res['after_over_before_per_round']]})", file=sys.stderr)
 print(f"tokens/s: seq {res['seq_tokens_per_s']}, torch all {res['torch_all_tokens_per_s']}, torch masked "
       f"{res['torch_masked_tokens_per_s']}; seq / faster torch = {res['ratio_vs_faster_torch']:.2f}x "
       f"(per round {[round(x, 2) for x in res['ratio_per_round']]})", file=sys.stderr)
