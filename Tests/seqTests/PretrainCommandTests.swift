@@ -31,6 +31,12 @@ struct PretrainCommandTests {
          "--log-every", "3", "--out", out.path]
     }
 
+    /// A resumed run gives only what may change; the recipe is the checkpoint's.
+    static func resumeArgs(_ corpus: String, out: URL, steps: Int) -> [String] {
+        ["pretrain", corpus, "--max-steps", String(steps), "--checkpoint-every", "4", "--eval-every", "10", "--threads", "1",
+         "--log-every", "3", "--out", out.path, "--resume"]
+    }
+
     static func json(_ line: String) -> [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]) ?? [:]
     }
@@ -70,13 +76,13 @@ struct PretrainCommandTests {
         var kills = 0
         for extra in [0.0, 0.004, 0.011, 0.023, 0.002] {
             let resume = !PretrainCheckpointFiles.checkpoints(out).isEmpty
-            if try Self.killed(afterNewCheckpointIn: out, extra: extra, Self.tinyArgs(corpus, out: out, steps: steps) + (resume ? ["--resume"] : [])) {
+            if try Self.killed(afterNewCheckpointIn: out, extra: extra, (resume ? Self.resumeArgs(corpus, out: out, steps: steps) : Self.tinyArgs(corpus, out: out, steps: steps))) {
                 kills += 1
             }
         }
         #expect(kills >= 3, "the runs ended before they could be killed")
         let resume = !PretrainCheckpointFiles.checkpoints(out).isEmpty
-        let last = try CLI.run(Self.tinyArgs(corpus, out: out, steps: steps) + (resume ? ["--resume"] : []))
+        let last = try CLI.run((resume ? Self.resumeArgs(corpus, out: out, steps: steps) : Self.tinyArgs(corpus, out: out, steps: steps)))
         #expect(last.status == 0, "\(last.stderr)")
         let summary = Self.json(last.lastLine)
         #expect(summary["steps"] as? Int == steps)
@@ -106,7 +112,7 @@ struct PretrainCommandTests {
         let partial = out.appendingPathComponent(".checkpoint-12.tmp-4242")
         try FileManager.default.createDirectory(at: partial, withIntermediateDirectories: true)
         try Data("{\"vocab".utf8).write(to: partial.appendingPathComponent("config.json"))
-        let r = try CLI.run(Self.tinyArgs(corpus, out: out, steps: 12) + ["--resume"])
+        let r = try CLI.run(Self.resumeArgs(corpus, out: out, steps: 12))
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("resuming \(out.path)/checkpoint-8 at step 8"))
         #expect(Self.json(r.lastLine)["resumed_from_step"] as? Int == 8)
@@ -122,7 +128,7 @@ struct PretrainCommandTests {
         let state = out.appendingPathComponent("checkpoint-4/training_state.safetensors")
         let bytes = try Data(contentsOf: state)
         try bytes.prefix(bytes.count - 100).write(to: state)
-        let r = try CLI.run(Self.tinyArgs(corpus, out: out, steps: 8) + ["--resume"])
+        let r = try CLI.run(Self.resumeArgs(corpus, out: out, steps: 8))
         #expect(r.status == 1)
         #expect(r.stderr.hasPrefix("seq: \(out.path): \(state.path): not a readable training state"), "\(r.stderr)")
         #expect(r.stderr.split(separator: "\n").count == 1)
@@ -187,11 +193,34 @@ struct PretrainCommandTests {
             #expect(r.status == 2, "\(bad): \(r.stderr)")
         }
         // Resume with nothing to resume is bad input; a fresh run over an existing one is refused.
-        let none = try CLI.run(Self.tinyArgs(corpus, out: out, steps: 2) + ["--resume"])
+        let none = try CLI.run(Self.resumeArgs(corpus, out: out, steps: 2))
         #expect(none.status == 1 && none.stderr.contains("no checkpoint-<step> directory to resume from"))
         #expect(try CLI.run(Self.tinyArgs(corpus, out: out, steps: 2)).status == 0)
         let again = try CLI.run(Self.tinyArgs(corpus, out: out, steps: 2))
         #expect(again.status == 2 && again.stderr.contains("already holds a run (checkpoint-2); pass --resume"))
+        // A resumed run does not silently take other settings.
+        let changed = try CLI.run(Self.resumeArgs(corpus, out: out, steps: 4) + ["--lr", "3e-4", "--seed", "9"])
+        #expect(changed.status == 2 && changed.stderr.contains("remove --lr, --seed"), "\(changed.stderr)")
+        // A model directory without checkpoints is not overwritten.
+        let model = dir.appendingPathComponent("model")
+        try FileManager.default.createDirectory(at: model, withIntermediateDirectories: true)
+        try Data("{}".utf8).write(to: model.appendingPathComponent("config.json"))
+        let over = try CLI.run(Self.tinyArgs(corpus, out: model, steps: 2))
+        #expect(over.status == 2 && over.stderr.contains("already holds a model"), "\(over.stderr)")
+        #expect(try String(contentsOf: model.appendingPathComponent("config.json"), encoding: .utf8) == "{}")
+        // Two runs into one directory: the second is refused while the first holds the lock.
+        let busy = dir.appendingPathComponent("busy")
+        let p = Process()
+        p.executableURL = CLI.binary
+        p.arguments = Self.tinyArgs(corpus, out: busy, steps: 100_000)
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        while p.isRunning && !FileManager.default.fileExists(atPath: busy.appendingPathComponent("metrics.jsonl").path) { usleep(2000) }
+        let second = try CLI.run(Self.tinyArgs(corpus, out: busy, steps: 2))
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        #expect(second.status == 1 && second.stderr.contains("\(busy.path): the directory is in use by another seq run"), "\(second.stderr)")
     }
 }
 

@@ -39,10 +39,13 @@ public enum TrainingRun {
                                                stepLimit defaultStepLimit: Int? = nil) throws -> [String: Any] {
         let out = options.out
         let isMain = trainer.reducer.rank == 0
+        var lock: OutputLock?
         if isMain {
             try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+            lock = try OutputLock(out)
             TrainingCheckpoint.removeLeftovers(in: out)
         }
+        defer { withExtendedLifetime(lock) {} }
         let metrics = isMain ? try MetricsLog(url: out.appendingPathComponent("metrics.jsonl"), resumingAt: resumed ? trainer.step : nil) : nil
         let progress = ProgressReporter(style: isMain ? options.progress : .silent, logEvery: options.logEvery)
         let stepLimit: Int? = options.maxSteps ?? (options.maxMinutes == nil && options.maxEpochs == nil ? defaultStepLimit : nil)

@@ -143,6 +143,12 @@ struct Pretrain: ParsableCommand {
 
     var presetConfig: BertConfig { preset.config(vocabSize: 1) }
 
+    /// Flags that set what a run computes; a resumed run keeps the stored values.
+    static let recipeFlags = ["--preset", "--layers", "--hidden", "--heads", "--ffn", "--dropout", "--max-positions", "--max-length",
+                              "--tokenizer", "--vocab-size", "--batch-size", "--accumulate", "--lr", "--schedule", "--warmup",
+                              "--total-steps", "--weight-decay", "--adam-eps", "--clip", "--mask-prob", "--whole-word", "--nsp",
+                              "--eval-rows", "--eval-file", "--seed"]
+
     /// The bundled corpus: corpora/default.txt under the working directory or the package
     /// that holds this binary (.build/<config>/seq).
     static func bundledCorpus() -> String? {
@@ -176,6 +182,15 @@ struct Pretrain: ParsableCommand {
         let existing = TrainingCheckpoint.latest(in: outURL)
         if !resume, let existing {
             throw ValidationError("\(outPath) already holds a run (\(existing.lastPathComponent)); pass --resume to continue it, or choose another --out")
+        }
+        if !resume, ["config.json", "model.safetensors"].contains(where: { FileManager.default.fileExists(atPath: outURL.appendingPathComponent($0).path) }) {
+            throw ValidationError("\(outPath) already holds a model (config.json or model.safetensors) and no checkpoint to resume; choose another --out")
+        }
+        if resume {
+            let fixed = Self.recipeFlags.filter { flag in CommandLine.arguments.contains { $0 == flag || $0.hasPrefix(flag + "=") } }
+            if !fixed.isEmpty {
+                throw ValidationError("--resume continues with the run's stored settings, which cannot change: remove \(fixed.joined(separator: ", ")) (only --max-steps, --max-minutes, --epochs, --patience, --eval-every, --checkpoint-every, --keep-checkpoints, --log-every, --threads and the corpus may be given)")
+            }
         }
 
         var extra: [String: Any] = [:]
@@ -233,6 +248,8 @@ struct Pretrain: ParsableCommand {
             throw InputError(file: e.path, line: nil, message: e.message)
         } catch let e as TrainingError {
             throw InputError(file: task.corpus.path, line: nil, message: e.message)
+        } catch let e as OutputLockError {
+            throw InputError(file: e.path, line: nil, message: e.message)
         }
         summary.merge(extra) { a, _ in a }
         let next = [
