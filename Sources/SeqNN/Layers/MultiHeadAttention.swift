@@ -48,7 +48,7 @@ public final class MultiHeadAttention: Module {
         }
         let p = context.training ? attentionDropout : 0
         return Tensor.multiHeadAttention(query: q, key: k, value: v, heads: headCount, keyValid: mask?.keyValid,
-                                         pattern: mask?.pattern ?? AttentionPattern(), dropout: p,
+                                         pattern: mask?.pattern ?? AttentionPattern(), dropout: p, rows: context.rows,
                                          generator: &context.generator)
     }
 
