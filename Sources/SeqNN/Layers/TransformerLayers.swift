@@ -153,27 +153,33 @@ public final class TransformerDecoderLayer: Module {
         visit("ffn", feedForward, body); visit("final_layer_norm", feedForwardNorm, body)
     }
 
-    /// Caches for one decoder layer: its own keys/values and the projected encoder memory.
+    /// Caches for one decoder layer: its own keys/values (preallocated to `maxLength`
+    /// target positions) and the projected encoder memory.
     public final class Cache {
-        public let selfAttention = KVCache()
-        public let crossAttention = KVCache()
-        public init() {}
+        public let selfAttention: KVCache
+        public let crossAttention = CrossAttentionCache()
+        public init(maxLength: Int) { selfAttention = KVCache(maxLength: maxLength) }
+        /// Keeps the hypotheses `beams` (see `KVCache.reorder(_:)`).
         public func reorder(_ beams: [Int32]) { selfAttention.reorder(beams); crossAttention.reorder(beams) }
     }
 
     /// x [B, T, C] (all target positions in training; the new positions when decoding with
-    /// `cache`), memory [B, S, C] from the encoder, `memoryMask` its padding.
-    public func callAsFunction(_ x: Tensor, memory: Tensor, memoryMask: AttentionMask?, cache: Cache? = nil,
+    /// `cache`), memory [B, S, C] from the encoder, `memoryMask` its padding. `selfMask` is
+    /// the target's own mask: causal for autoregressive decoding (the default), with the
+    /// target's key padding if any (`AttentionMask.causal.addingKeyPadding(_:)`); nil or
+    /// padding only for non-autoregressive decoders (mask-predict, CTC) that see the whole
+    /// target. With `cache`, `selfMask.keyValid` flags the new positions only.
+    public func callAsFunction(_ x: Tensor, memory: Tensor, memoryMask: AttentionMask?,
+                               selfMask: AttentionMask? = .causal, cache: Cache? = nil,
                                context: ForwardContext) -> Tensor {
-        let causal = AttentionMask.causal
         switch norm {
         case .pre:
-            var h = x + dropout(selfAttention(selfAttentionNorm(x), mask: causal, cache: cache?.selfAttention, context: context), context)
+            var h = x + dropout(selfAttention(selfAttentionNorm(x), mask: selfMask, cache: cache?.selfAttention, context: context), context)
             h = h + dropout(crossAttention(crossAttentionNorm(h), memory: memory, mask: memoryMask, cache: cache?.crossAttention,
                                            context: context), context)
             return h + dropout(feedForward(feedForwardNorm(h), context: context), context)
         case .post:
-            var h = selfAttentionNorm(x + dropout(selfAttention(x, mask: causal, cache: cache?.selfAttention, context: context), context))
+            var h = selfAttentionNorm(x + dropout(selfAttention(x, mask: selfMask, cache: cache?.selfAttention, context: context), context))
             h = crossAttentionNorm(h + dropout(crossAttention(h, memory: memory, mask: memoryMask, cache: cache?.crossAttention,
                                                               context: context), context))
             return feedForwardNorm(h + dropout(feedForward(h, context: context), context))
