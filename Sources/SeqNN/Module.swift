@@ -49,15 +49,20 @@ public func visitBuffers(_ prefix: String, _ child: Module, _ body: (String, Par
     child.forEachBuffer { body(prefix + "." + $0, $1) }
 }
 
-/// What a forward pass needs besides its inputs: training or evaluation mode and the
-/// seeded generator that dropout draws from. Passed explicitly, never global.
+/// What a forward pass needs besides its inputs: training or evaluation mode, the seeded
+/// generator that dropout draws from, and which rows of the global batch this pass
+/// computes. Passed explicitly, never global.
 public final class ForwardContext {
     public let training: Bool
     public var generator: RandomGenerator
+    /// The slice of the global batch these tensors hold (a data-parallel rank's rows), so
+    /// that dropout masks are keyed by global row; nil when they hold the whole batch.
+    public var rows: RowSlice?
 
-    public init(training: Bool, generator: RandomGenerator = RandomGenerator(seed: 0)) {
+    public init(training: Bool, generator: RandomGenerator = RandomGenerator(seed: 0), rows: RowSlice? = nil) {
         self.training = training
         self.generator = generator
+        self.rows = rows
     }
 
     public static func evaluation() -> ForwardContext { ForwardContext(training: false) }

@@ -93,7 +93,7 @@ private func checkModule(_ module: Module, input: Tensor, sourceLocation: Source
         let memory = TestTensors.normal([2, 5, 8], seed: 11), x = TestTensors.normal([2, 4, 8], seed: 12)
         let mask = AttentionMask(keyValid: [1, 1, 1, 1, 1, 1, 1, 1, 0, 0])
         let full = withoutGradients { layer(x, memory: memory, memoryMask: mask, context: .evaluation()) }
-        let cache = TransformerDecoderLayer.Cache()
+        let cache = TransformerDecoderLayer.Cache(maxLength: 4)
         var steps: [Tensor] = []
         for t in 0..<4 {
             steps.append(withoutGradients {
@@ -103,9 +103,7 @@ private func checkModule(_ module: Module, input: Tensor, sourceLocation: Source
         let incremental = Tensor.concatenate(steps, axis: 1)
         #expect(maxAbsDifference(full.scalars, incremental.scalars) < 1e-5)
         #expect(cache.selfAttention.length == 4)
-        // Beam reordering keeps the chosen rows.
-        cache.reorder([1, 1])
-        #expect(cache.selfAttention.keys!.shape == [2, 4, 8])
+        // Beam reordering: KVCacheTests checks the rows themselves.
     }
 
     @Test func sinusoidalPositions() {

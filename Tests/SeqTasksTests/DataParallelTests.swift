@@ -82,8 +82,6 @@ struct DataParallelTests {
         let path = Fixture.file(Fixture.bundledLines(60), in: dir)
         var settings = Fixture.settings(vocabSize: tok.vocabularySize)
         settings.nextSentencePrediction = nsp
-        settings.model.hiddenDropout = 0     // DROPOUT-KEYING: on once dropout is keyed by global row
-        settings.model.attentionDropout = 0
         let single = try Fixture.pretrainer(settings, tokenizer: tok, corpusPath: path)
         var singleLosses: [Float] = []
         for _ in 0..<6 { singleLosses.append(try single.trainStep().loss) }

@@ -75,14 +75,45 @@ private func fused(_ q: Tensor, _ k: Tensor, _ v: Tensor, heads: Int, keyValid: 
         }
     }
 
-    @Test func dropoutGradientsAndExpectation() {
+    @Test func dropoutGradients() {
         let q = TestTensors.normal([1, 6, 4], seed: 10), k = TestTensors.normal([1, 6, 4], seed: 11)
         let v = TestTensors.normal([1, 6, 4], seed: 12)
         let result = GradientCheck.run([q, k, v]) { fused($0[0], $0[1], $0[2], heads: 2, keyValid: nil, pattern: AttentionPattern(), dropout: 0.3) }
         #expect(result.passed, "\(result)")
-        let dropped = fused(q, k, v, heads: 2, keyValid: nil, pattern: AttentionPattern(), dropout: 0.3).scalars
-        let plain = fused(q, k, v, heads: 2, keyValid: nil, pattern: AttentionPattern()).scalars
-        #expect(dropped != plain)
+    }
+
+    /// With one-hot values (Tk = D, v[j] = e_j in every head) the output IS the matrix of
+    /// attention probabilities after dropout, so the mask can be read off element by element.
+    @Test func dropoutRateScaleAndReproducibility() {
+        let B = 4, H = 2, Tq = 64, Tk = 16, D = Tk, C = H * D, p: Float = 0.3
+        let q = TestTensors.normal([B, Tq, C], seed: 16), k = TestTensors.normal([B, Tk, C], seed: 17)
+        var oneHot = [Float](repeating: 0, count: B * Tk * C)
+        for b in 0..<B { for j in 0..<Tk { for h in 0..<H { oneHot[(b * Tk + j) * C + h * D + j] = 1 } } }
+        let v = Tensor(shape: [B, Tk, C], scalars: oneHot)
+        var g = RandomGenerator(seed: 18)
+        g.counter = 1000
+        let start = g
+        let dropped = Tensor.multiHeadAttention(query: q, key: k, value: v, heads: H, dropout: p, generator: &g).scalars
+        #expect(g.counter == start.counter + UInt64(B * H * Tq * Tk))
+        var unused = start
+        let probabilities = Tensor.multiHeadAttention(query: q, key: k, value: v, heads: H, generator: &unused).scalars
+        #expect(unused == start)   // no dropout, no draws
+
+        // Every element is either dropped (0) or the probability scaled by 1/(1−p).
+        var zeros = 0
+        for (d, P) in zip(dropped, probabilities) {
+            #expect(P > 0)
+            if d == 0 { zeros += 1 } else { #expect(abs(d - P / (1 - p)) <= 1e-6 * P / (1 - p) + 1e-9, "survivor \(d) vs \(P)") }
+        }
+        // The number dropped is Binomial(n, p): within 5 standard deviations.
+        let n = Double(B * H * Tq * Tk), sigma = (n * Double(p) * Double(1 - p)).squareRoot()
+        #expect(abs(Double(zeros) - n * Double(p)) <= 5 * sigma, "\(zeros) of \(Int(n)) dropped, expected \(n * Double(p)) ± \(5 * sigma)")
+
+        // The same generator state reproduces the output exactly; another state does not.
+        var again = start
+        #expect(Tensor.multiHeadAttention(query: q, key: k, value: v, heads: H, dropout: p, generator: &again).scalars == dropped)
+        var later = g
+        #expect(Tensor.multiHeadAttention(query: q, key: k, value: v, heads: H, dropout: p, generator: &later).scalars != dropped)
     }
 
     @Test func fullyMaskedQueryGivesZeros() {

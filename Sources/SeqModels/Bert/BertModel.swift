@@ -41,14 +41,14 @@ public struct BertBatch: Sendable {
 public final class BertModel: Module {
     public let config: BertConfig
     public let embeddings: BertEmbeddings
-    public let layers: [BertLayer]
+    public let layers: [TransformerEncoderLayer]
     /// transformers' BertForMaskedLM has no pooler (`add_pooling_layer=False`).
     public let pooler: Linear?
 
     public init(_ config: BertConfig, pooler withPooler: Bool = true, generator: inout RandomGenerator) {
         self.config = config
         embeddings = BertEmbeddings(config, generator: &generator)
-        layers = (0..<config.layerCount).map { _ in BertLayer(config, generator: &generator) }
+        layers = (0..<config.layerCount).map { _ in TransformerEncoderLayer(bert: config, generator: &generator) }
         pooler = withPooler
             ? Linear(inFeatures: config.hiddenSize, outFeatures: config.hiddenSize, std: config.initializerRange, generator: &generator)
             : nil

@@ -20,6 +20,14 @@ public struct AttentionMask: Sendable, Equatable {
 
     public static let causal = AttentionMask(pattern: AttentionPattern(causal: true))
 
+    /// The same pattern with key padding `valid` [B·Tk] (non-zero = real key), e.g. a
+    /// padded target under the causal mask: `.causal.addingKeyPadding(valid)`.
+    public func addingKeyPadding(_ valid: [UInt8]) -> AttentionMask {
+        precondition(keyValid == nil || keyValid!.count == valid.count, "key padding of \(valid.count) flags for a mask of \(keyValid!.count)")
+        let merged = keyValid.map { zip($0, valid).map { $0 != 0 && $1 != 0 ? UInt8(1) : 0 } } ?? valid
+        return AttentionMask(keyValid: merged, pattern: pattern)
+    }
+
     /// Truncated attention to ±`window` positions (optionally causal).
     public static func window(_ w: Int, causal: Bool = false) -> AttentionMask {
         AttentionMask(pattern: AttentionPattern(causal: causal, window: w))

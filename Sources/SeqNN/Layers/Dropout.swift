@@ -13,6 +13,6 @@ public final class Dropout: Module {
 
     public func callAsFunction(_ x: Tensor, _ context: ForwardContext) -> Tensor {
         guard context.training, probability > 0 else { return x }
-        return x.dropout(probability, generator: &context.generator)
+        return x.dropout(probability, rows: context.rows, generator: &context.generator)
     }
 }

@@ -1,7 +1,7 @@
 import SeqTensor
 
-// Multi-head attention. Legend: B batch, Tq query length, Tk key length, C model width,
-// H heads, D = C / H head width.
+// Multi-head attention. Legend: B batch, Tq query length, Tk key length, S encoder memory
+// length, C model width, H heads, D = C / H head width.
 
 /// Self- or cross-attention with learned projections (query, key, value, output), over
 /// the fused kernel `Tensor.multiHeadAttention` (heads read in place, masks applied per
@@ -29,59 +29,58 @@ public final class MultiHeadAttention: Module {
         visit("value", value, body); visit("output", output, body)
     }
 
-    /// The attended values before the output projection, [B, Tq, C] (BERT applies its
-    /// output projection in another module). With `cache`, this step's keys and values are
-    /// appended to it and attention runs over everything cached (incremental decoding).
-    public func attend(_ x: Tensor, memory: Tensor? = nil, mask: AttentionMask? = nil, cache: KVCache? = nil,
+    /// Self-attention before the output projection: x [B, T, C] attends to itself →
+    /// [B, T, C]. `mask.keyValid` flags x's own positions [B·T]. With `cache`, x holds only
+    /// the new positions: their keys, values and flags are appended to the cache and x
+    /// attends to everything cached (incremental decoding; the causal pattern aligns the
+    /// last query with the last key).
+    public func attend(_ x: Tensor, mask: AttentionMask? = nil, cache: KVCache? = nil, context: ForwardContext) -> Tensor {
+        let q = query(x)
+        let k = key(x), v = value(x)
+        let pattern = mask?.pattern ?? AttentionPattern()
+        let p = context.training ? attentionDropout : 0
+        guard let cache else {
+            return Tensor.multiHeadAttention(query: q, key: k, value: v, heads: headCount, keyValid: mask?.keyValid,
+                                             pattern: pattern, dropout: p, rows: context.rows, generator: &context.generator)
+        }
+        do {
+            try cache.append(keys: k, values: v, keyValid: mask?.keyValid)
+        } catch {
+            preconditionFailure("\(error)")
+        }
+        return Tensor.multiHeadAttention(query: q, key: cache.keys!, value: cache.values!, heads: headCount,
+                                         keyLength: cache.length, keyValid: cache.paddingFlags, pattern: pattern,
+                                         dropout: p, rows: context.rows, generator: &context.generator)
+    }
+
+    /// Cross-attention before the output projection: x [B, Tq, C] attends to `memory`
+    /// [B, S, C] whose padding is `mask.keyValid` [B·S]. With `cache`, the memory is
+    /// projected on the first call and its keys, values and padding reused afterwards.
+    public func attend(_ x: Tensor, memory: Tensor, mask: AttentionMask? = nil, cache: CrossAttentionCache? = nil,
                        context: ForwardContext) -> Tensor {
         let q = query(x)
-        var k: Tensor, v: Tensor
-        if let cache, memory != nil, let fixed = cache.keys, let fixedV = cache.values {
-            // Cross-attention memory is projected once and reused at every step.
-            k = fixed; v = fixedV
+        let k: Tensor, v: Tensor, valid: [UInt8]?
+        if let cache, let fixedK = cache.keys, let fixedV = cache.values {
+            (k, v, valid) = (fixedK, fixedV, cache.keyValid)
         } else {
-            let source = memory ?? x
-            k = key(source); v = value(source)
-            if let cache {
-                if memory != nil { cache.keys = k; cache.values = v } else { (k, v) = cache.append(keys: k, values: v) }
-            }
+            (k, v, valid) = (key(memory), value(memory), mask?.keyValid)
+            cache?.fill(keys: k, values: v, keyValid: valid)
         }
         let p = context.training ? attentionDropout : 0
-        return Tensor.multiHeadAttention(query: q, key: k, value: v, heads: headCount, keyValid: mask?.keyValid,
-                                         pattern: mask?.pattern ?? AttentionPattern(), dropout: p,
+        return Tensor.multiHeadAttention(query: q, key: k, value: v, heads: headCount, keyValid: valid,
+                                         pattern: mask?.pattern ?? AttentionPattern(), dropout: p, rows: context.rows,
                                          generator: &context.generator)
     }
 
-    /// x [B, Tq, C] attends to itself, or to `memory` [B, Tk, C] (cross-attention).
-    public func callAsFunction(_ x: Tensor, memory: Tensor? = nil, mask: AttentionMask? = nil, cache: KVCache? = nil,
+    /// Self-attention: x [B, T, C] → [B, T, C] (see `attend(_:mask:cache:context:)`).
+    public func callAsFunction(_ x: Tensor, mask: AttentionMask? = nil, cache: KVCache? = nil,
+                               context: ForwardContext) -> Tensor {
+        output(attend(x, mask: mask, cache: cache, context: context))
+    }
+
+    /// Cross-attention: x [B, Tq, C] attends to `memory` [B, S, C] → [B, Tq, C].
+    public func callAsFunction(_ x: Tensor, memory: Tensor, mask: AttentionMask? = nil, cache: CrossAttentionCache? = nil,
                                context: ForwardContext) -> Tensor {
         output(attend(x, memory: memory, mask: mask, cache: cache, context: context))
-    }
-}
-
-/// Keys and values of the steps decoded so far, [B, T, C] each, for one attention layer.
-/// Decoding one token at a time then costs O(T) per step instead of recomputing the prefix.
-public final class KVCache {
-    public var keys: Tensor?
-    public var values: Tensor?
-
-    public init() {}
-
-    public var length: Int { keys?.shape[1] ?? 0 }
-
-    /// Appends this step's keys and values along time; returns the whole cache.
-    func append(keys k: Tensor, values v: Tensor) -> (Tensor, Tensor) {
-        let newK = keys.map { Tensor.concatenate([$0, k], axis: 1) } ?? k
-        let newV = values.map { Tensor.concatenate([$0, v], axis: 1) } ?? v
-        keys = newK
-        values = newV
-        return (newK, newV)
-    }
-
-    /// Keeps the rows of `beams` (indices into the batch), e.g. after a beam-search step
-    /// reorders and prunes hypotheses.
-    public func reorder(_ beams: [Int32]) {
-        keys = keys?.indexSelect(beams)
-        values = values?.indexSelect(beams)
     }
 }

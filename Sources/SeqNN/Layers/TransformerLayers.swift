@@ -51,28 +51,64 @@ public final class FeedForward: Module {
 }
 
 /// An encoder layer: self-attention and feed-forward, each in a residual branch with
-/// dropout, layer norm before (pre-LN) or after (post-LN) the branch.
+/// dropout, layer norm before (pre-LN) or after (post-LN) the branch. BERT's layer is this
+/// one with `norm: .post`, no activation dropout and `ParameterNames.bert` (SeqModels).
 public final class TransformerEncoderLayer: Module {
+    /// Where each parameter lives in a checkpoint: one dotted path per child module,
+    /// relative to the layer. Declared once per architecture, so a checkpoint loads under
+    /// its own names with no rename table.
+    public struct ParameterNames: Sendable, Equatable {
+        public var query: String, key: String, value: String, attentionOutput: String
+        public var attentionNorm: String
+        public var feedForwardUp: String, feedForwardDown: String, feedForwardNorm: String
+
+        public init(query: String, key: String, value: String, attentionOutput: String, attentionNorm: String,
+                    feedForwardUp: String, feedForwardDown: String, feedForwardNorm: String) {
+            self.query = query; self.key = key; self.value = value; self.attentionOutput = attentionOutput
+            self.attentionNorm = attentionNorm
+            self.feedForwardUp = feedForwardUp; self.feedForwardDown = feedForwardDown; self.feedForwardNorm = feedForwardNorm
+        }
+
+        /// fairseq-like names: `self_attn.query`, `self_attn_layer_norm`, `ffn.fc1`, `final_layer_norm`.
+        public static let fairseq = ParameterNames(
+            query: "self_attn.query", key: "self_attn.key", value: "self_attn.value", attentionOutput: "self_attn.output",
+            attentionNorm: "self_attn_layer_norm", feedForwardUp: "ffn.fc1", feedForwardDown: "ffn.fc2",
+            feedForwardNorm: "final_layer_norm")
+    }
+
     public let attention: MultiHeadAttention
     public let attentionNorm: LayerNorm
     public let feedForward: FeedForward
     public let feedForwardNorm: LayerNorm
     public let dropout: Dropout
     public let norm: NormPlacement
+    public let names: ParameterNames
 
+    /// `dropout` is applied to each branch's output; `attentionDropout` (to the attention
+    /// probabilities) and `activationDropout` (between the two dense layers of the
+    /// feed-forward block) default to `dropout`. Weights are drawn normal(0, `std`), in
+    /// the order query, key, value, attention output, feed-forward up, down.
     public init(width: Int, heads: Int, hidden: Int, activation: FeedForward.Activation = .relu, dropout: Float = 0.1,
-                norm: NormPlacement = .pre, epsilon: Float = 1e-5, generator: inout RandomGenerator) {
-        attention = MultiHeadAttention(width: width, headCount: heads, dropout: dropout, generator: &generator)
+                attentionDropout: Float? = nil, activationDropout: Float? = nil,
+                norm: NormPlacement = .pre, epsilon: Float = 1e-5, std: Float = 0.02,
+                names: ParameterNames = .fairseq, generator: inout RandomGenerator) {
+        attention = MultiHeadAttention(width: width, headCount: heads, dropout: attentionDropout ?? dropout, std: std,
+                                       generator: &generator)
         attentionNorm = LayerNorm(dimension: width, epsilon: epsilon)
-        feedForward = FeedForward(width: width, hidden: hidden, activation: activation, dropout: dropout, generator: &generator)
+        feedForward = FeedForward(width: width, hidden: hidden, activation: activation, dropout: activationDropout ?? dropout,
+                                  std: std, generator: &generator)
         feedForwardNorm = LayerNorm(dimension: width, epsilon: epsilon)
         self.dropout = Dropout(dropout)
         self.norm = norm
+        self.names = names
     }
 
     public func forEachParameter(_ body: (String, Parameter) -> Void) {
-        visit("self_attn", attention, body); visit("self_attn_layer_norm", attentionNorm, body)
-        visit("ffn", feedForward, body); visit("final_layer_norm", feedForwardNorm, body)
+        visit(names.query, attention.query, body); visit(names.key, attention.key, body)
+        visit(names.value, attention.value, body); visit(names.attentionOutput, attention.output, body)
+        visit(names.attentionNorm, attentionNorm, body)
+        visit(names.feedForwardUp, feedForward.up, body); visit(names.feedForwardDown, feedForward.down, body)
+        visit(names.feedForwardNorm, feedForwardNorm, body)
     }
 
     public func callAsFunction(_ x: Tensor, mask: AttentionMask?, context: ForwardContext) -> Tensor {
@@ -117,27 +153,33 @@ public final class TransformerDecoderLayer: Module {
         visit("ffn", feedForward, body); visit("final_layer_norm", feedForwardNorm, body)
     }
 
-    /// Caches for one decoder layer: its own keys/values and the projected encoder memory.
+    /// Caches for one decoder layer: its own keys/values (preallocated to `maxLength`
+    /// target positions) and the projected encoder memory.
     public final class Cache {
-        public let selfAttention = KVCache()
-        public let crossAttention = KVCache()
-        public init() {}
+        public let selfAttention: KVCache
+        public let crossAttention = CrossAttentionCache()
+        public init(maxLength: Int) { selfAttention = KVCache(maxLength: maxLength) }
+        /// Keeps the hypotheses `beams` (see `KVCache.reorder(_:)`).
         public func reorder(_ beams: [Int32]) { selfAttention.reorder(beams); crossAttention.reorder(beams) }
     }
 
     /// x [B, T, C] (all target positions in training; the new positions when decoding with
-    /// `cache`), memory [B, S, C] from the encoder, `memoryMask` its padding.
-    public func callAsFunction(_ x: Tensor, memory: Tensor, memoryMask: AttentionMask?, cache: Cache? = nil,
+    /// `cache`), memory [B, S, C] from the encoder, `memoryMask` its padding. `selfMask` is
+    /// the target's own mask: causal for autoregressive decoding (the default), with the
+    /// target's key padding if any (`AttentionMask.causal.addingKeyPadding(_:)`); nil or
+    /// padding only for non-autoregressive decoders (mask-predict, CTC) that see the whole
+    /// target. With `cache`, `selfMask.keyValid` flags the new positions only.
+    public func callAsFunction(_ x: Tensor, memory: Tensor, memoryMask: AttentionMask?,
+                               selfMask: AttentionMask? = .causal, cache: Cache? = nil,
                                context: ForwardContext) -> Tensor {
-        let causal = AttentionMask.causal
         switch norm {
         case .pre:
-            var h = x + dropout(selfAttention(selfAttentionNorm(x), mask: causal, cache: cache?.selfAttention, context: context), context)
+            var h = x + dropout(selfAttention(selfAttentionNorm(x), mask: selfMask, cache: cache?.selfAttention, context: context), context)
             h = h + dropout(crossAttention(crossAttentionNorm(h), memory: memory, mask: memoryMask, cache: cache?.crossAttention,
                                            context: context), context)
             return h + dropout(feedForward(feedForwardNorm(h), context: context), context)
         case .post:
-            var h = selfAttentionNorm(x + dropout(selfAttention(x, mask: causal, cache: cache?.selfAttention, context: context), context))
+            var h = selfAttentionNorm(x + dropout(selfAttention(x, mask: selfMask, cache: cache?.selfAttention, context: context), context))
             h = crossAttentionNorm(h + dropout(crossAttention(h, memory: memory, mask: memoryMask, cache: cache?.crossAttention,
                                                               context: context), context))
             return feedForwardNorm(h + dropout(feedForward(h, context: context), context))

@@ -3,7 +3,8 @@
 // worker is live in the forward. Heads are read in place from [B, T, C] rows (C = H·D)
 // through sgemm leading dimensions: no split/merge copies.
 //
-// Legend: B batch, Tq queries, Tk keys, H heads, D head width, C = H·D, R rows per query
+// Legend: B batch, Tq queries, Tk keys attended, S key positions stored (S ≥ Tk: a KV cache's
+// capacity), H heads, D head width, C = H·D, R rows per query
 // block, W the key range of a block (all keys, or the window around the block).
 
 /// Which keys a query may see.
@@ -57,19 +58,28 @@ struct AttentionGeometry {
 }
 
 extension Tensor {
-    /// Multi-head scaled dot-product attention, fused. q [B, Tq, C], k and v [B, Tk, C],
-    /// C = heads·D; `keyValid` [B·Tk] (non-zero = real key) masks padding. Dropout on the
-    /// attention probabilities regenerates its mask from the counter-based generator in the
-    /// backward instead of storing it. → [B, Tq, C].
+    /// Multi-head scaled dot-product attention, fused. q [B, Tq, C], k and v [B, S, C],
+    /// C = heads·D. Attends to the first `keyLength` key positions (default all S): a
+    /// preallocated KV cache passes its whole buffer and the length filled so far, and the
+    /// kernel steps over the unused tail through the batch stride S·C, without a copy.
+    /// `keyValid` [B·S] (non-zero = real key) masks padding. Dropout on the attention
+    /// probabilities regenerates its mask from the counter-based generator in the backward
+    /// instead of storing it; with `rows`, the mask of batch row b is keyed by global row
+    /// `rows.offset + b` and the generator advances by the global batch's draws. → [B, Tq, C].
     public static func multiHeadAttention(query q: Tensor, key k: Tensor, value v: Tensor, heads H: Int,
-                                          keyValid: [UInt8]? = nil, pattern: AttentionPattern = AttentionPattern(),
-                                          dropout p: Float = 0, generator: inout RandomGenerator) -> Tensor {
+                                          keyLength: Int? = nil, keyValid: [UInt8]? = nil,
+                                          pattern: AttentionPattern = AttentionPattern(),
+                                          dropout p: Float = 0, rows: RowSlice? = nil,
+                                          generator: inout RandomGenerator) -> Tensor {
         precondition(q.rank == 3 && k.rank == 3 && v.rank == 3, "attention takes [B, T, C] tensors")
-        let B = q.shape[0], Tq = q.shape[1], C = q.shape[2], Tk = k.shape[1]
-        precondition(k.shape == [B, Tk, C] && v.shape == [B, Tk, C], "attention: key \(k.shape) / value \(v.shape) do not match query \(q.shape)")
+        let B = q.shape[0], Tq = q.shape[1], C = q.shape[2], S = k.shape[1], Tk = keyLength ?? S
+        precondition(k.shape == [B, S, C] && v.shape == [B, S, C], "attention: key \(k.shape) / value \(v.shape) do not match query \(q.shape)")
+        precondition(Tk >= 0 && Tk <= S, "keyLength \(Tk) is outside the \(S) key positions")
         precondition(C % H == 0, "width \(C) is not divisible by \(H) heads")
-        if let keyValid { precondition(keyValid.count == B * Tk, "keyValid needs \(B * Tk) flags") }
+        if let keyValid { precondition(keyValid.count == B * S, "keyValid needs \(B * S) flags") }
         precondition(p >= 0 && p < 1, "attention dropout must be in [0, 1)")
+        if let rows { precondition(rows.count == B, "row slice of \(rows.count) rows for a batch of \(B)") }
+        let rowOffset = rows?.offset ?? 0, globalRows = rows?.globalCount ?? B
         let g = AttentionGeometry(B: B, Tq: Tq, Tk: Tk, H: H, D: C / H, pattern: pattern)
         let scale = 1 / Float(g.D).squareRoot()
         let out = Tensor(uninitialized: [B, Tq, C])
@@ -77,7 +87,7 @@ extension Tensor {
         // Probabilities (before dropout) kept for the backward: [B·H, blocks·R, W].
         let saved = needsTape ? TensorStorage(uninitializedCount: B * H * g.blocks * g.R * g.W) : nil
         let dropSeed = generator.seed, dropBase = generator.counter
-        if p > 0 { generator.counter &+= UInt64(B * H * Tq * Tk) }
+        if p > 0 { generator.counter &+= UInt64(globalRows * H * Tq * Tk) }
         let qp = SendablePointer(q.storage.pointer), kp = SendablePointer(k.storage.pointer)
         let vp = SendablePointer(v.storage.pointer), op = SendablePointer(out.storage.pointer)
         let sp = saved.map { SendablePointer($0.pointer) }
@@ -91,8 +101,8 @@ extension Tensor {
                 let width = k1 - k0
                 let s = sp.map { $0.p + ((bh * g.blocks + blk) * g.R) * g.W } ?? scratch!.pointer
                 let qBlock = qp.p + (b * Tq + i0) * C + h * g.D
-                let kRange = kp.p + (b * Tk + k0) * C + h * g.D
-                let vRange = vp.p + (b * Tk + k0) * C + h * g.D
+                let kRange = kp.p + (b * S + k0) * C + h * g.D
+                let vRange = vp.p + (b * S + k0) * C + h * g.D
                 let oBlock = op.p + (b * Tq + i0) * C + h * g.D
                 if width == 0 {
                     for r in 0..<rows { (oBlock + r * C).update(repeating: 0, count: g.D) }
@@ -102,7 +112,7 @@ extension Tensor {
                               qBlock, lda: C, kRange, ldb: C, s, ldc: g.W, parallel: false)
                 for r in 0..<rows {
                     let row = s + r * g.W, i = i0 + r
-                    for j in k0..<k1 where !g.allowed(i, j) || (valid.map { $0[b * Tk + j] == 0 } ?? false) {
+                    for j in k0..<k1 where !g.allowed(i, j) || (valid.map { $0[b * S + j] == 0 } ?? false) {
                         row[j - k0] = -.infinity
                     }
                     Kernels.softmaxRow(row, row, width)
@@ -113,7 +123,7 @@ extension Tensor {
                     let d = TensorStorage(uninitializedCount: rows * g.W)
                     for r in 0..<rows {
                         attentionDropoutRow(s + r * g.W, into: d.pointer + r * g.W, width: width, p: p, seed: dropSeed,
-                                            base: dropBase &+ UInt64(((bh * Tq) + i0 + r) * Tk + k0))
+                                            base: dropBase &+ UInt64((((b + rowOffset) * H + h) * Tq + i0 + r) * Tk + k0))
                     }
                     dropped = d
                     pBlock = d.pointer
@@ -143,19 +153,19 @@ extension Tensor {
                     let P = sp.p + ((bh * g.blocks + blk) * g.R) * g.W
                     let off = h * g.D
                     let qBlock = qp.p + (b * Tq + i0) * C + off, gBlock = go.p + (b * Tq + i0) * C + off
-                    let kRange = kp.p + (b * Tk + k0) * C + off, vRange = vp.p + (b * Tk + k0) * C + off
+                    let kRange = kp.p + (b * S + k0) * C + off, vRange = vp.p + (b * S + k0) * C + off
                     var pUsed = UnsafePointer(P)
                     if let dropped {
                         for r in 0..<rows {
                             attentionDropoutRow(P + r * g.W, into: dropped.pointer + r * g.W, width: width, p: p, seed: dropSeed,
-                                                base: dropBase &+ UInt64(((bh * Tq) + i0 + r) * Tk + k0))
+                                                base: dropBase &+ UInt64((((b + rowOffset) * H + h) * Tq + i0 + r) * Tk + k0))
                         }
                         pUsed = UnsafePointer(dropped.pointer)
                     }
                     if let dv {
                         // dV[range] += P'ᵀ · dO
                         Kernels.sgemm(transposeA: true, transposeB: false, M: width, N: g.D, K: rows, pUsed, lda: g.W,
-                                      gBlock, ldb: C, beta: 1, dv.p + (b * Tk + k0) * C + off, ldc: C, parallel: false)
+                                      gBlock, ldb: C, beta: 1, dv.p + (b * S + k0) * C + off, ldc: C, parallel: false)
                     }
                     if dq == nil && dk == nil { continue }
                     // dP' = dO · Vᵀ, then through dropout and the softmax.
@@ -176,7 +186,7 @@ extension Tensor {
                     }
                     if let dk {
                         Kernels.sgemm(transposeA: true, transposeB: false, M: width, N: g.D, K: rows, alpha: scale,
-                                      dP.pointer, lda: g.W, qBlock, ldb: C, beta: 1, dk.p + (b * Tk + k0) * C + off, ldc: C, parallel: false)
+                                      dP.pointer, lda: g.W, qBlock, ldb: C, beta: 1, dk.p + (b * S + k0) * C + off, ldc: C, parallel: false)
                     }
                 }
             }

@@ -193,6 +193,8 @@ public final class PretrainingTask: TrainingTask {
 
     public func loss(_ batch: PretrainingBatch, totals: [String: Double], context: ForwardContext) -> TaskLoss {
         let masked = Int(totals["tokens"] ?? 0), sequences = totals["sequences"].map { Int($0) }
+        context.rows = RowSlice(offset: batch.rowOffset, count: batch.masked.input.batchSize, globalCount: batch.globalRows)
+        defer { context.rows = nil }
         let out = model.loss(batch.masked, context: context, maskedTokens: max(masked, 1), sequences: sequences)
         var terms = [LossTerm("mlm", sum: Double(out.mlmLoss) * Double(max(masked, 1)), normalizer: "tokens")]
         if let nsp = out.nspLoss, let sequences { terms.append(LossTerm("nsp", sum: Double(nsp) * Double(sequences), normalizer: "sequences")) }
