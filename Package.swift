@@ -49,6 +49,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: nativeSwift),
+        .testTarget(name: "SeqCoreTests", dependencies: ["SeqCore"], swiftSettings: nativeSwift),
         .testTarget(name: "SeqTensorTests", dependencies: ["SeqTensor", "SeqTestSupport"], exclude: ["Fixtures"], swiftSettings: nativeSwift),
         .testTarget(name: "SeqNNTests", dependencies: ["SeqNN", "SeqTestSupport"], swiftSettings: nativeSwift),
         .testTarget(name: "SeqModelsTests", dependencies: ["SeqModels", "SeqTestSupport"], swiftSettings: nativeSwift),
