@@ -71,6 +71,8 @@ public enum AtomicFile {
                 if errno == ENOENT { backups.append(nil); continue }
                 throw FileIOError(path: target, operation: "stat", errno: errno)
             }
+            // A directory is no old content to keep: renaming a file over it fails below.
+            if info.st_mode & S_IFMT == S_IFDIR { backups.append(nil); continue }
             let backup = temporaryPath(for: file.url, kind: "old")
             guard link(target, backup) == 0 else { throw FileIOError(path: target, operation: "link", errno: errno) }
             backups.append(backup)
