@@ -3,14 +3,21 @@ import PackageDescription
 
 // Every user builds from source, so the kernels are compiled for the machine they run on:
 // SIMD16<Float> code built for the SSE2 baseline ran 1.6x slower here than with AVX-512.
-let nativeSwift: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "native"])]
-let nativeC: [CSetting] = [.unsafeFlags(["-march=native", "-O2"])]
+// SwiftPM refuses unsafe flags in a package that another package depends on by version, so
+// they are left out when this package is such a dependency (it then sits in the consumer's
+// `.build/checkouts/` or Xcode's `SourcePackages/checkouts/`) or when SEQ_PORTABLE=1
+// asks for a build that runs on any x86-64 or arm64 machine.
+let portable = Context.environment["SEQ_PORTABLE"] == "1"
+    || Context.packageDirectory.contains("/checkouts/")
+let nativeSwift: [SwiftSetting] = portable ? [] : [.unsafeFlags(["-target-cpu", "native"])]
+let nativeC: [CSetting] = portable ? [] : [.unsafeFlags(["-march=native", "-O2"])]
 
 let package = Package(
     name: "seq",
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "seq", targets: ["seq"]),
+        .library(name: "SeqCore", targets: ["SeqCore"]),
         .library(name: "SeqTensor", targets: ["SeqTensor"]),
         .library(name: "SeqNN", targets: ["SeqNN"]),
         .library(name: "SeqText", targets: ["SeqText"]),
@@ -28,19 +35,21 @@ let package = Package(
             name: "CICU", path: "Sources/CICU", cSettings: nativeC,
             linkerSettings: [.linkedLibrary("icuuc"), .linkedLibrary("icui18n"), .linkedLibrary("icudata")]),
         .target(name: "CSIMD", path: "Sources/CSIMD", cSettings: nativeC),
-        .target(name: "SeqTensor", dependencies: ["CBLAS", "CSIMD"], swiftSettings: nativeSwift),
+        .target(name: "SeqCore", swiftSettings: nativeSwift),
+        .target(name: "SeqTensor", dependencies: ["SeqCore", "CBLAS", "CSIMD"], swiftSettings: nativeSwift),
         .target(name: "SeqNN", dependencies: ["SeqTensor"], swiftSettings: nativeSwift),
-        .target(name: "SeqText", dependencies: ["CICU"], swiftSettings: nativeSwift),
+        .target(name: "SeqText", dependencies: ["SeqCore", "CICU"], swiftSettings: nativeSwift),
         .target(name: "SeqModels", dependencies: ["SeqNN", "SeqText"], swiftSettings: nativeSwift),
         .target(name: "SeqTasks", dependencies: ["SeqModels"], swiftSettings: nativeSwift),
         .target(name: "SeqTestSupport", dependencies: ["SeqTensor"], swiftSettings: nativeSwift),
         .executableTarget(
             name: "seq",
             dependencies: [
-                "SeqTensor", "SeqNN", "SeqText", "SeqModels", "SeqTasks", "CBLAS",
+                "SeqCore", "SeqTensor", "SeqNN", "SeqText", "SeqModels", "SeqTasks", "CBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: nativeSwift),
+        .testTarget(name: "SeqCoreTests", dependencies: ["SeqCore"], swiftSettings: nativeSwift),
         .testTarget(name: "SeqTensorTests", dependencies: ["SeqTensor", "SeqTestSupport"], exclude: ["Fixtures"], swiftSettings: nativeSwift),
         .testTarget(name: "SeqNNTests", dependencies: ["SeqNN", "SeqTestSupport"], swiftSettings: nativeSwift),
         .testTarget(name: "SeqModelsTests", dependencies: ["SeqModels", "SeqTasks", "SeqTestSupport"], exclude: ["Fixtures"], swiftSettings: nativeSwift),

@@ -2,7 +2,7 @@ import SeqTensor
 
 /// A trainable tensor with identity: a tied weight is one `Parameter` reached under two
 /// names, and optimizers keep their per-parameter state keyed by it.
-public final class Parameter: @unchecked Sendable {
+public final class Parameter {
     /// The current value; a leaf of the tape, so gradients accumulate into it.
     public private(set) var value: Tensor
 

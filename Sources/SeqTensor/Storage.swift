@@ -9,7 +9,7 @@ import Glibc
 ///
 /// A class so that `Tensor` can be a copy-on-write struct and so that the tape can keep a
 /// forward buffer alive without copying it.
-public final class TensorStorage: @unchecked Sendable {
+public final class TensorStorage {
     public let count: Int
     public let pointer: UnsafeMutablePointer<Float>
 
@@ -43,7 +43,7 @@ public final class TensorStorage: @unchecked Sendable {
 /// mmap threshold (at most 32 MiB) with a fresh `mmap`, and page-faulting a new 32 MiB
 /// activation costs ~10 ms here, more than most kernels. Training allocates the same sizes
 /// every step, so exact-size reuse turns those faults into a lock and a pop.
-final class BlockCache: @unchecked Sendable {
+final class BlockCache: Sendable {
     static let shared = BlockCache()
     /// Below this, malloc's own bins are fast enough.
     static let minimumBytes = 1 << 16

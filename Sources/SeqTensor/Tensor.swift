@@ -4,7 +4,7 @@
 /// `GradNode`) unless gradient recording is off (`withoutGradients`). Views are not
 /// supported on purpose: every op owns contiguous memory, so kernels stay simple and fast;
 /// `reshape` is free, `permute` copies once.
-public struct Tensor: @unchecked Sendable {
+public struct Tensor {
     public private(set) var shape: [Int]
     @usableFromInline var storage: TensorStorage
     /// The tape node of this value, if it takes part in differentiation.

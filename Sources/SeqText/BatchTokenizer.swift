@@ -1,8 +1,10 @@
 import Dispatch
+import SeqCore
 
 /// Encodes batches of lines on several threads, output in input order: one text line per
 /// input line, in the `seq tokenize` format (ids, tokens, or `start-end` offsets).
-public final class BatchTokenizer: @unchecked Sendable {
+/// One caller at a time (it reuses per-thread encoders and buffers), so not `Sendable`.
+public final class BatchTokenizer {
     public enum Format: Sendable { case ids, tokens, offsets }
 
     let tokenizer: Tokenizer
@@ -14,7 +16,8 @@ public final class BatchTokenizer: @unchecked Sendable {
     let tokenBytes: [[UInt8]]
     public private(set) var tokenCount = 0
 
-    public init(tokenizer: Tokenizer, format: Format, addSpecialTokens: Bool, threads: Int) {
+    /// `threads` defaults to `ThreadCount.current`.
+    public init(tokenizer: Tokenizer, format: Format, addSpecialTokens: Bool, threads: Int = ThreadCount.current) {
         self.tokenizer = tokenizer
         self.format = format
         self.addSpecialTokens = addSpecialTokens
@@ -55,17 +58,24 @@ public final class BatchTokenizer: @unchecked Sendable {
         }
         bounds.append(lines.count)
         let groups = bounds
+        let formatter = LineFormatter(format: format, addSpecialTokens: addSpecialTokens, tokenBytes: tokenBytes)
         parts.withUnsafeMutableBufferPointer { partsBuf in
             counts.withUnsafeMutableBufferPointer { countsBuf in
-                let box = UnsafeSendable((partsBuf, countsBuf, bytes))
-                let work: @Sendable (Int) -> Void = { g in
-                    var out = box.value.0[g]
-                    box.value.0[g] = []
-                    out.removeAll(keepingCapacity: true)
-                    box.value.1[g] = self.run(self.encoders[g], box.value.2, lines[groups[g]..<groups[g + 1]], &out)
-                    box.value.0[g] = out
+                encoders.withUnsafeBufferPointer { encodersBuf in
+                    // Worker g touches only parts[g], counts[g] and encoders[g]; bytes are read only.
+                    let parts = SendablePointer(partsBuf), counts = SendablePointer(countsBuf)
+                    let encoders = SendablePointer(encodersBuf)
+                    let base = bytes.baseAddress.map { SendablePointer($0) }, byteCount = bytes.count
+                    let work: @Sendable (Int) -> Void = { g in
+                        var out = parts.p[g]
+                        parts.p[g] = []
+                        out.removeAll(keepingCapacity: true)
+                        let text = UnsafeBufferPointer(start: base?.p, count: byteCount)
+                        counts.p[g] = formatter.run(encoders.p[g], text, lines[groups[g]..<groups[g + 1]], &out)
+                        parts.p[g] = out
+                    }
+                    if t == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: t, execute: work) }
                 }
-                if t == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: t, execute: work) }
             }
         }
         for g in 0..<t {
@@ -80,6 +90,14 @@ public final class BatchTokenizer: @unchecked Sendable {
         bytes.withUnsafeBufferPointer { b in process(b, lines) { all.append(contentsOf: $0) } }
         return all
     }
+}
+
+/// How one line of output is written; shared read-only by the workers.
+struct LineFormatter: Sendable {
+    let format: BatchTokenizer.Format
+    let addSpecialTokens: Bool
+    /// UTF-8 bytes of each token string, for `.tokens`.
+    let tokenBytes: [[UInt8]]
 
     func run(_ enc: LineEncoder, _ bytes: UnsafeBufferPointer<UInt8>, _ lines: ArraySlice<Range<Int>>, _ out: inout [UInt8]) -> Int {
         var tokens = 0
@@ -129,9 +147,4 @@ public final class BatchTokenizer: @unchecked Sendable {
             while n > 0 { n -= 1; out.append(d[n]) }
         }
     }
-}
-
-struct UnsafeSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }

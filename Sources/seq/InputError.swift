@@ -1,17 +1,9 @@
 import Foundation
+import SeqCore
 
 /// Bad input: names the file (or stdin), the line when there is one, and what was expected.
-/// Exits 1; anything already written stays written.
-struct InputError: Error, CustomStringConvertible {
-    var file: String
-    var line: Int?
-    var message: String
-
-    var description: String {
-        if let line { return "\(file):\(line): \(message)" }
-        return "\(file): \(message)"
-    }
-}
+/// Exits 1; anything already written stays written. The libraries throw the same type.
+typealias InputError = InputProblem
 
 extension FileHandle {
     static func standardErrorWrite(_ s: String) {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SeqCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,8 +9,28 @@ struct Seq: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seq",
         abstract: "Sequence models and NLP on the CPU: tokenize, pretrain, fine-tune, translate.",
+        version: "seq \(SeqVersion.current)",
         subcommands: [Bench.self, Tokenize.self, Vocab.self, Pretrain.self, Embed.self, MLMLogits.self]
     )
+
+    /// `seq help A B` names a command path; swift-argument-parser shows the root help for
+    /// a path that does not exist. Returns the usage error for such a path, nil if it exists.
+    static func unknownHelpTopic(_ arguments: [String]) -> String? {
+        guard arguments.first == "help" else { return nil }
+        var command: ParsableCommand.Type = Seq.self
+        var path = ["seq"]
+        for name in arguments.dropFirst() where !name.hasPrefix("-") {
+            let subcommands = command.configuration.subcommands
+            guard let next = subcommands.first(where: { $0._commandName == name }) else {
+                let known = subcommands.filter { $0.configuration.shouldDisplay }.map { $0._commandName }
+                if known.isEmpty { return "'\(path.joined(separator: " "))' has no subcommand '\(name)'" }
+                return "unknown command '\(name)' for '\(path.joined(separator: " "))'; known: \(known.joined(separator: ", "))"
+            }
+            command = next
+            path.append(name)
+        }
+        return nil
+    }
 }
 
 /// The command-line contract: bad usage exits 2 (swift-argument-parser would say 64),
@@ -17,6 +38,10 @@ struct Seq: ParsableCommand {
 @main
 enum Main {
     static func main() {
+        if let problem = Seq.unknownHelpTopic(Array(CommandLine.arguments.dropFirst())) {
+            FileHandle.standardErrorWrite("Error: \(problem)\n")
+            exit(2)
+        }
         do {
             var command = try Seq.parseAsRoot()
             try command.run()

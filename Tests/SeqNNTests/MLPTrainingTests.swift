@@ -6,7 +6,7 @@ import SeqTestSupport
 /// A 2-4-1 tanh MLP learns XOR (a non-linear problem with a known solution: every output
 /// on the right side of 0.5) with each optimizer, on the engine's tape end to end.
 @Suite struct MLPTrainingTests {
-    static let inputs = Tensor(shape: [4, 2], scalars: [0, 0, 0, 1, 1, 0, 1, 1])
+    static var inputs: Tensor { Tensor(shape: [4, 2], scalars: [0, 0, 0, 1, 1, 0, 1, 1]) }
     static let targets: [Float] = [0, 1, 1, 0]
 
     final class MLP: Module {

@@ -20,7 +20,7 @@ private func corruptedMeanPool(_ x: Tensor, valid: [UInt8]) -> Tensor {
 }
 
 @Suite struct MaskedMeanPoolTests {
-    static let x = TestTensors.normal([3, 4, 5], seed: 1)
+    static var x: Tensor { TestTensors.normal([3, 4, 5], seed: 1) }
     /// Row 0 all real, row 1 two real positions (one after a pad), row 2 none.
     static let valid: [UInt8] = [1, 1, 1, 1,  1, 0, 1, 0,  0, 0, 0, 0]
 

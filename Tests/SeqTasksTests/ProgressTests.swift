@@ -1,13 +1,19 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import SeqTasks
 
 struct ProgressTests {
-    final class Sink: @unchecked Sendable { var text = "" }
+    /// Collects the reporter's output (it may call from any thread).
+    final class Sink: Sendable {
+        private let collected = Mutex("")
+        var text: String { collected.withLock { $0 } }
+        func append(_ s: String) { collected.withLock { $0 += s } }
+    }
 
     @Test func plainLinesEveryNSteps() {
         let sink = Sink()
-        let p = ProgressReporter(style: .lines, logEvery: 2) { sink.text += $0 }
+        let p = ProgressReporter(style: .lines, logEvery: 2) { sink.append($0) }
         for s in 1...5 {
             p.step(s, totalSteps: 5, loss: 2.5, learningRate: 1e-4, tokensPerSecond: 1234.4, elapsed: Double(s), remainingSeconds: Double(5 - s))
         }
@@ -24,7 +30,7 @@ struct ProgressTests {
 
     @Test func barRedrawsInPlace() {
         let sink = Sink()
-        let p = ProgressReporter(style: .bar) { sink.text += $0 }
+        let p = ProgressReporter(style: .bar) { sink.append($0) }
         p.step(5, totalSteps: 10, loss: 3, learningRate: 0, tokensPerSecond: 100, elapsed: 65, remainingSeconds: 3725)
         p.message("checkpoint x")
         p.finish()

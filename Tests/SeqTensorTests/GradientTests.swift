@@ -10,9 +10,9 @@ private func expectGradients(_ inputs: [Tensor], wrt: Set<Int>? = nil, h: Float 
     #expect(result.passed, "\(result)", sourceLocation: sourceLocation)
 }
 
-private let x23 = TestTensors.normal([2, 3], seed: 1)
-private let x234 = TestTensors.normal([2, 3, 4], seed: 2)
-private let positive = TestTensors.uniform([2, 5], seed: 3, lo: 0.5, hi: 2)
+private var x23: Tensor { TestTensors.normal([2, 3], seed: 1) }
+private var x234: Tensor { TestTensors.normal([2, 3, 4], seed: 2) }
+private var positive: Tensor { TestTensors.uniform([2, 5], seed: 3, lo: 0.5, hi: 2) }
 
 @Suite struct ElementwiseGradients {
     @Test func exp() { expectGradients([x23]) { $0[0].exp() } }

@@ -40,12 +40,14 @@ func temporaryDirectory() throws -> URL {
 }
 
 @Suite struct SafetensorsTests {
-    static let goldenTensors: [(name: String, tensor: Tensor)] = [
-        ("weight", Tensor(shape: [2, 2], scalars: [1, 2, 3, -4.5])),
-        ("bias", Tensor(shape: [2], scalars: [0.5, -1])),
-        ("scalar", Tensor(scalar: 7.25)),
-        ("empty", Tensor(zeros: [0, 3])),
-    ]
+    static var goldenTensors: [(name: String, tensor: Tensor)] {
+        [
+            ("weight", Tensor(shape: [2, 2], scalars: [1, 2, 3, -4.5])),
+            ("bias", Tensor(shape: [2], scalars: [0.5, -1])),
+            ("scalar", Tensor(scalar: 7.25)),
+            ("empty", Tensor(zeros: [0, 3])),
+        ]
+    }
 
     @Test func encodesTheBytesHuggingFaceWrites() throws {
         let encoded = try Safetensors.encode(Self.goldenTensors, metadata: ["format": "pt"])

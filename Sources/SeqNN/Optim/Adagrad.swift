@@ -43,8 +43,9 @@ public final class Adagrad: Optimizer {
             let clr = Float(Double(learningRate) / (1 + Double(t - 1) * learningRateDecay))
             p.value.withUnsafeSharedMutableBufferPointer { wBuf in
                 grad.withUnsafeBufferPointer { gBuf in
-                    let w = wBuf.baseAddress!, g = UnsafeMutablePointer(mutating: gBuf.baseAddress!)
+                    let ws = SendablePointer(wBuf), gs = SendablePointer(gBuf), sums = SendablePointer(sum)
                     parallelFor(n, grain: optimizerGrain) { range in
+                        let w = ws.p, g = gs.p, sum = sums.p
                         forEachVector(range) { i, lanes in
                             let wi = loadVector(w, i, lanes), gi = loadVector(g, i, lanes)
                             let d = wd == 0 ? gi : gi + wd * wi

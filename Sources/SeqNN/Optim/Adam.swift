@@ -107,14 +107,16 @@ enum AdamKernel {
             let stepSize = Float(lr / (1 - pow(beta1, t)))
             let bc2Sqrt = Float((1 - pow(beta2, t)).squareRoot())
             let m = state[0].pointer, v = state[1].pointer
-            let vMax = amsgrad ? state[2].pointer : nil
+            let vMax = amsgrad ? SendablePointer(state[2].pointer) : nil
+            let ms = SendablePointer(m), vs = SendablePointer(v)
             p.value.withUnsafeSharedMutableBufferPointer { wBuf in
                 grad.withUnsafeBufferPointer { gBuf in
-                    let w = wBuf.baseAddress!, g = UnsafeMutablePointer(mutating: gBuf.baseAddress!)
+                    let ws = SendablePointer(wBuf), gs = SendablePointer(gBuf)
                     let c = Constants(decayFactor: decayFactor, l2: l2, lerpWeight: lerpWeight, lerpComplement: lerpComplement,
                                       lerpLow: lerpLow, beta2: beta2F, oneMinusBeta2: oneMinusBeta2, stepSize: stepSize,
                                       bc2Sqrt: bc2Sqrt, eps: epsF)
                     parallelFor(n, grain: optimizerGrain) { range in
+                        let w = ws.p, g = gs.p, m = ms.p, v = vs.p, vMax = vMax?.p
                         // Constant flags into an always-inlined loop: one branch-free,
                         // vectorised loop per variant.
                         switch (decoupled, l2 != 0, vMax) {

@@ -19,8 +19,9 @@ public func clipGradNorm(_ parameters: [Parameter], maxNorm: Float) -> Float {
     guard !(coefficient >= 1) else { return total }
     for g in grads {
         g.withUnsafeSharedMutableBufferPointer { buffer in
-            let x = buffer.baseAddress!
+            let xs = SendablePointer(buffer)
             parallelFor(buffer.count, grain: optimizerGrain) { range in
+                let x = xs.p
                 for i in range { x[i] *= coefficient }
             }
         }
@@ -39,8 +40,9 @@ enum GradNormKernel {
         if blocks == 1 { return blockSum(base, count: n) }
         var partials = [Double](repeating: 0, count: blocks)
         partials.withUnsafeMutableBufferPointer { out in
-            let out = out.baseAddress!
+            let outs = SendablePointer(out), bases = SendablePointer(base)
             parallelFor(blocks, grain: 2) { range in
+                let out = outs.p, base = UnsafePointer(bases.p)
                 for b in range {
                     let lo = b * block
                     out[b] = blockSum(base + lo, count: min(block, n - lo))

@@ -31,7 +31,7 @@ extension Optimizer {
 /// An optimizer's state: tensors named like PyTorch's `optimizer.state_dict()["state"]`
 /// entries, `"<parameter index>.<slot>"` (e.g. `"3.exp_avg"`, `"3.step"`), copies that do
 /// not alias the optimizer's buffers.
-public struct OptimizerState: Sendable {
+public struct OptimizerState {
     public var stepCount: Int
     public var tensors: [(name: String, tensor: Tensor)]
 

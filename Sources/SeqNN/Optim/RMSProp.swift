@@ -53,8 +53,10 @@ public final class RMSProp: Optimizer {
             let c = Constants(lr: lr, wd: wd, alpha: alpha, oneMinusAlpha: oneMinusAlpha, eps: eps, momentum: mu)
             p.value.withUnsafeSharedMutableBufferPointer { wBuf in
                 grad.withUnsafeBufferPointer { gBuf in
-                    let w = wBuf.baseAddress!, g = UnsafeMutablePointer(mutating: gBuf.baseAddress!)
+                    let ws = SendablePointer(wBuf), gs = SendablePointer(gBuf), vs = SendablePointer(v)
+                    let as_ = a.map { SendablePointer($0) }, bs = b.map { SendablePointer($0) }
                     parallelFor(n, grain: optimizerGrain) { range in
+                        let w = ws.p, g = gs.p, v = vs.p, a = as_?.p, b = bs?.p
                         switch (a, b) {
                         case (nil, nil): Self.update(range, w, g, v, nil, nil, c, centered: false, momentum: false)
                         case (nil, let b?): Self.update(range, w, g, v, nil, b, c, centered: false, momentum: true)
@@ -82,7 +84,7 @@ public final class RMSProp: Optimizer {
             let d = c.wd == 0 ? gi : gi + c.wd * wi
             let vi = loadVector(v, i, lanes) * c.alpha + c.oneMinusAlpha * d * d
             storeVector(vi, v, i, lanes)
-            let s: FloatVector
+            let s: Vec
             if centered {
                 var ai = loadVector(a!, i, lanes)
                 ai += c.oneMinusAlpha * (d - ai)

@@ -43,11 +43,12 @@ public final class SGD: Optimizer {
             guard let grad = p.grad else { continue }
             let n = p.count
             let first = !slots.hasState(index)
-            let buffer = mu != 0 ? slots.slots(index, count: n)[0].pointer : nil
+            let buffers = mu != 0 ? SendablePointer(slots.slots(index, count: n)[0].pointer) : nil
             p.value.withUnsafeSharedMutableBufferPointer { wBuf in
                 grad.withUnsafeBufferPointer { gBuf in
-                    let w = wBuf.baseAddress!, g = gBuf.baseAddress!
+                    let ws = SendablePointer(wBuf), gs = SendablePointer(gBuf)
                     parallelFor(n, grain: optimizerGrain) { range in
+                        let w = ws.p, g = UnsafePointer(gs.p), buffer = buffers?.p
                         guard let b = buffer else {
                             for i in range { w[i] -= lr * (wd == 0 ? g[i] : g[i] + wd * w[i]) }
                             return

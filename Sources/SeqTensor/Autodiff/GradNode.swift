@@ -4,7 +4,7 @@
 /// cross-entropy, attention) are one node each with a hand-written backward. Pullbacks
 /// capture only the buffers they need and *accumulate* into their inputs' gradients, so a
 /// tensor used twice receives the sum without a separate add.
-public final class GradNode: @unchecked Sendable {
+public final class GradNode {
     let shape: [Int]
     let count: Int
     /// Inputs that require gradients, in the order the pullback expects them.

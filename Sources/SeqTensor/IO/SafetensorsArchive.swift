@@ -1,5 +1,5 @@
 /// The contents of a safetensors file: tensors converted to Float32, in header order.
-public struct SafetensorsArchive: Sendable {
+public struct SafetensorsArchive {
     /// Tensor names in the order of the file's header.
     public let names: [String]
     /// The `__metadata__` map, nil when the file has none.

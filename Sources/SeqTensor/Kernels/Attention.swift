@@ -223,6 +223,6 @@ extension Kernels {
 /// Runs `body` for each (batch, head) pair on the engine's workers; the products inside
 /// pass `parallel: false` and run on the worker that calls them.
 @inline(__always)
-func forEachHead(_ count: Int, _ body: (Int) -> Void) {
+func forEachHead(_ count: Int, _ body: @Sendable (Int) -> Void) {
     parallelFor(count, grain: 1) { r in for bh in r { body(bh) } }
 }

@@ -24,7 +24,7 @@ func zipKernel(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ z: Unsafe
 /// w[i] = f(x[i], y[i], z[i]).
 @inlinable @inline(__always)
 func zip3Kernel(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ z: UnsafePointer<Float>,
-                _ w: UnsafeMutablePointer<Float>, _ n: Int, _ f: (Vec, Vec, Vec) -> Vec) {
+                _ w: UnsafeMutablePointer<Float>, _ n: Int, _ f: @Sendable (Vec, Vec, Vec) -> Vec) {
     var i = 0
     while i + vecWidth <= n { w.setVec(i, f(x.vec(i), y.vec(i), z.vec(i))); i += vecWidth }
     if i < n {
@@ -35,7 +35,7 @@ func zip3Kernel(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ z: Unsaf
 
 @inlinable @inline(__always)
 func parallelMap(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int,
-                 _ f: (Vec) -> Vec) {
+                 _ f: @Sendable (Vec) -> Vec) {
     let xs = SendablePointer(x), ys = SendablePointer(y)
     parallelFor(n, grain: elementGrain) { r in
         mapKernel(xs.p + r.lowerBound, ys.p + r.lowerBound, r.count, f)
@@ -44,7 +44,7 @@ func parallelMap(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ 
 
 @inlinable @inline(__always)
 func parallelZip(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ z: UnsafeMutablePointer<Float>, _ n: Int,
-                 _ f: (Vec, Vec) -> Vec) {
+                 _ f: @Sendable (Vec, Vec) -> Vec) {
     let xs = SendablePointer(x), ys = SendablePointer(y), zs = SendablePointer(z)
     parallelFor(n, grain: elementGrain) { r in
         zipKernel(xs.p + r.lowerBound, ys.p + r.lowerBound, zs.p + r.lowerBound, r.count, f)
@@ -53,7 +53,7 @@ func parallelZip(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ z: Unsa
 
 @inlinable @inline(__always)
 func parallelZip3(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ z: UnsafePointer<Float>,
-                  _ w: UnsafeMutablePointer<Float>, _ n: Int, _ f: (Vec, Vec, Vec) -> Vec) {
+                  _ w: UnsafeMutablePointer<Float>, _ n: Int, _ f: @Sendable (Vec, Vec, Vec) -> Vec) {
     let xs = SendablePointer(x), ys = SendablePointer(y), zs = SendablePointer(z), ws = SendablePointer(w)
     parallelFor(n, grain: elementGrain) { r in
         let o = r.lowerBound

@@ -1,35 +1,6 @@
 // Vectorised transcendental functions on SIMD16<Float> (one AVX-512 register), written
 // as plain arithmetic so that they inline into every kernel loop: libm's expf/erff are
-// scalar calls the compiler cannot vectorise.
-
-public typealias Vec = SIMD16<Float>
-public typealias VecI = SIMD16<Int32>
-public let vecWidth = 16
-
-extension UnsafePointer where Pointee == Float {
-    @inlinable @inline(__always)
-    func vec(_ i: Int) -> Vec { UnsafeRawPointer(self + i).loadUnaligned(as: Vec.self) }
-}
-
-extension UnsafeMutablePointer where Pointee == Float {
-    @inlinable @inline(__always)
-    func vec(_ i: Int) -> Vec { UnsafeRawPointer(self + i).loadUnaligned(as: Vec.self) }
-    @inlinable @inline(__always)
-    func setVec(_ i: Int, _ v: Vec) { UnsafeMutableRawPointer(self + i).storeBytes(of: v, as: Vec.self) }
-}
-
-/// Loads `count` (< 16) floats into the low lanes, `fill` elsewhere.
-@inlinable @inline(__always)
-func loadPartial(_ p: UnsafePointer<Float>, _ count: Int, fill: Float = 0) -> Vec {
-    var v = Vec(repeating: fill)
-    for j in 0..<count { v[j] = p[j] }
-    return v
-}
-
-@inlinable @inline(__always)
-func storePartial(_ p: UnsafeMutablePointer<Float>, _ v: Vec, _ count: Int) {
-    for j in 0..<count { p[j] = v[j] }
-}
+// scalar calls the compiler cannot vectorise. `Vec` and its loads and stores are in SeqCore.
 
 /// a·b + c in one rounding (vfmadd): Swift never contracts `a * b + c` by itself. Measured
 /// A/B here: GELU 1.67 vs 2.01 ms, softmax 1.97 vs 2.33 ms on [8192, 1024].

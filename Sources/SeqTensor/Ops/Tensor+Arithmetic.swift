@@ -49,7 +49,7 @@ struct BroadcastPlan {
 /// out = f(a, b) over a broadcast plan; `f` sees SIMD lanes of a and b.
 @inline(__always)
 func broadcastZip(_ plan: BroadcastPlan, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
-                  _ f: (Vec, Vec) -> Vec) {
+                  _ f: @Sendable (Vec, Vec) -> Vec) {
     let C = plan.inner, sa = plan.aInner, sb = plan.bInner
     let ap = SendablePointer(a), bp = SendablePointer(b), op = SendablePointer(out)
     parallelFor(plan.rows, grain: max(1, elementGrain / max(C, 1))) { rows in

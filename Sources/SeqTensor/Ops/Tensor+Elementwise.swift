@@ -7,7 +7,7 @@ import Glibc
 extension Tensor {
     /// Applies a SIMD kernel elementwise into a new tensor.
     @inline(__always)
-    func mapped(_ f: (Vec) -> Vec) -> Tensor {
+    func mapped(_ f: @Sendable (Vec) -> Vec) -> Tensor {
         let out = Tensor(uninitialized: shape)
         parallelMap(storage.pointer, out.storage.pointer, count, f)
         return out
@@ -17,7 +17,7 @@ extension Tensor {
     /// or the output, whichever the derivative is cheaper from).
     @inline(__always)
     func recordedElementwise(from x: Tensor, saved: TensorStorage,
-                             _ derivative: @escaping (Vec) -> Vec) -> Tensor {
+                             _ derivative: @escaping @Sendable (Vec) -> Vec) -> Tensor {
         let n = count
         return recorded(from: [x]) { g, inputs in
             guard let gx = inputs[0] else { return }

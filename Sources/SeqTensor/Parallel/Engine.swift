@@ -2,23 +2,19 @@ import CBLAS
 #if canImport(Glibc)
 import Glibc
 #endif
-import Dispatch
-import Synchronization
+import SeqCore
 
-/// Process-wide engine settings. The thread count is shared by BLAS and the engine's own
-/// parallel loops; the two never run at once because every op is synchronous.
+/// Process-wide engine settings. The thread count is SeqCore's `ThreadCount`, shared by
+/// the engine's parallel loops (`parallelFor`), the products (`Kernels.sgemm` splits them
+/// itself) and the tokenizer; BLAS and the engine's loops never run at once because every
+/// op is synchronous.
 public enum Engine {
-    private static let threadCount = Atomic<Int>(0)
+    /// Threads used by kernels and BLAS (default: all cores): `ThreadCount.current`.
+    public static var threads: Int { ThreadCount.current }
 
-    /// Threads used by kernels and BLAS (default: all cores).
-    public static var threads: Int {
-        let t = threadCount.load(ordering: .relaxed)
-        return t > 0 ? t : defaultThreads
-    }
-
+    /// Sets `ThreadCount` (1...`ThreadCount.limit`) and puts OpenBLAS on one thread.
     public static func setThreads(_ n: Int) {
-        precondition(n >= 1, "thread count must be at least 1, got \(n)")
-        threadCount.store(n, ordering: .relaxed)
+        ThreadCount.set(n)
         useSingleThreadedBLAS()
     }
 
@@ -36,11 +32,6 @@ public enum Engine {
         return try body()
     }
 
-    static let defaultThreads: Int = {
-        let n = sysconf(Int32(_SC_NPROCESSORS_ONLN))
-        return max(1, Int(n))
-    }()
-
     /// The OpenBLAS kernel family actually in use (e.g. "Haswell", "SkylakeX").
     public static var blasCore: String {
         guard let name = openblas_get_corename() else { return "unknown" }
@@ -53,37 +44,3 @@ public enum Engine {
     }
 }
 
-/// A raw pointer that may cross into worker threads. Kernels split disjoint ranges among
-/// workers, which is what makes sharing it sound; this is the one place that claims it.
-@usableFromInline
-struct SendablePointer<T>: @unchecked Sendable {
-    @usableFromInline let p: UnsafeMutablePointer<T>
-    @inlinable init(_ p: UnsafeMutablePointer<T>) { self.p = p }
-    @inlinable init(_ p: UnsafePointer<T>) { self.p = UnsafeMutablePointer(mutating: p) }
-}
-
-/// Splits `0..<count` into contiguous chunks over `Engine.threads` workers, each chunk at
-/// least `grain` items (small work runs inline: a dispatch costs microseconds).
-@inlinable
-public func parallelFor(_ count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
-    let workers = min(Engine.threads, max(1, count / max(grain, 1)))
-    if workers <= 1 || count <= 1 {
-        if count > 0 { body(0..<count) }
-        return
-    }
-    withoutActuallyEscaping(body) { body in
-        let chunk = (count + workers - 1) / workers
-        let box = UncheckedBox(body)
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            let lo = w * chunk
-            let hi = min(count, lo + chunk)
-            if lo < hi { box.value(lo..<hi) }
-        }
-    }
-}
-
-@usableFromInline
-struct UncheckedBox<T>: @unchecked Sendable {
-    @usableFromInline let value: T
-    @inlinable init(_ value: T) { self.value = value }
-}

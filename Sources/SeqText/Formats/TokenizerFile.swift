@@ -1,4 +1,5 @@
 import Foundation
+import SeqCore
 
 /// Reading and writing Hugging Face `tokenizer.json` and BERT `vocab.txt`.
 public enum TokenizerFileError: Error, CustomStringConvertible {
@@ -309,8 +310,13 @@ public enum VocabTxt {
         return tokens
     }
 
+    /// The file's bytes: one token per line.
+    public static func data(_ tokens: [String]) -> Data {
+        Data((tokens.joined(separator: "\n") + "\n").utf8)
+    }
+
+    /// Writes atomically (temporary file, fsync, rename).
     public static func write(_ tokens: [String], path: String) throws {
-        let text = tokens.joined(separator: "\n") + "\n"
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        try AtomicFile.write(data(tokens), to: URL(fileURLWithPath: path))
     }
 }

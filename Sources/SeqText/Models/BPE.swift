@@ -102,7 +102,8 @@ public struct BPE: Sendable {
     }
 }
 
-/// BPE's tables in raw memory, owned here.
+/// BPE's tables in raw memory, owned here. @unchecked Sendable: all fields are `let`s and
+/// the memory behind them is written only in init, then read-only.
 final class FrozenBPE: @unchecked Sendable {
     let table: FrozenByteTable
     let merges: PairTable
@@ -132,6 +133,8 @@ final class FrozenBPE: @unchecked Sendable {
 }
 
 /// Open addressing from a pair of ids (key) to rank and merged id (value); UInt64.max = empty.
+/// @unchecked Sendable: `insert` runs only while `FrozenBPE.init` builds the table; shared
+/// copies only `lookup`.
 struct PairTable: @unchecked Sendable {
     let slots: UnsafeMutablePointer<UInt64>
     let mask: Int
@@ -160,6 +163,7 @@ struct PairTable: @unchecked Sendable {
 }
 
 /// BPE's merge loop over raw tables (no reference counting), one word at a time.
+/// @unchecked Sendable: read-only views of a `FrozenBPE`'s tables, and constants.
 struct BPEKernel: @unchecked Sendable {
     let table: ByteTableView
     let merges: PairTable

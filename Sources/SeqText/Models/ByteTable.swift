@@ -78,6 +78,7 @@ public struct ByteTable: Sendable {
 }
 
 /// A `ByteTable` copied into memory that never moves, owned by this object.
+/// @unchecked Sendable: `let`s only; the memory is written in init, then read-only.
 final class FrozenByteTable: @unchecked Sendable {
     let view: ByteTableView
     private let slots: UnsafeMutablePointer<ByteTable.Slot>
@@ -97,7 +98,8 @@ final class FrozenByteTable: @unchecked Sendable {
 
 /// Lookups over raw pointers: a trivial value, so threads sharing a table never touch a
 /// reference count (atomic increments on shared cache lines stop two cores from scaling).
-/// Valid while the `FrozenByteTable` that made it lives.
+/// Valid while the `FrozenByteTable` that made it lives. @unchecked Sendable: it only reads
+/// that table's memory, which never changes after the table is built.
 struct ByteTableView: @unchecked Sendable {
     let slots: UnsafeMutablePointer<ByteTable.Slot>
     let keys: UnsafeMutablePointer<UInt8>

@@ -53,6 +53,7 @@ public struct WordPiece: Sendable {
 }
 
 /// WordPiece's greedy longest-match-first loop over raw tables (no reference counting).
+/// @unchecked Sendable: two read-only table views and constants (see `ByteTableView`).
 struct WordPieceKernel: @unchecked Sendable {
     let initial: ByteTableView
     let continuation: ByteTableView

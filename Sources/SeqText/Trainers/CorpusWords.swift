@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import SeqCore
 
 /// Counts the words of a corpus as a tokenizer's normalizer and pre-tokenizer see them,
 /// streaming the file in chunks over several threads: memory is bounded by the word
@@ -9,22 +10,26 @@ public struct CorpusWords {
     public var words: [[UInt8]] = []
     public var counts: [Int] = []
 
-    public static func count(fd: Int32, tokenizer: Tokenizer, threads: Int) throws -> CorpusWords {
+    public static func count(fd: Int32, tokenizer: Tokenizer, threads: Int = ThreadCount.current) throws -> CorpusWords {
         let t = max(1, threads)
         let encoders = (0..<t).map { _ in tokenizer.makeLineEncoder() }
         let counters = UnsafeMutablePointer<WordCounter>.allocate(capacity: t)
         counters.initialize(repeating: WordCounter(), count: t)
         defer { counters.deinitialize(count: t); counters.deallocate() }
         let stream = LineStream(fd: fd)
-        let box = UnsafeSendable((counters, encoders))
-        try stream.forEachBatch { buf, lines in
-            let groups = t == 1 || lines.count < 64 ? 1 : t
-            let b = UnsafeSendable(buf)
-            DispatchQueue.concurrentPerform(iterations: groups) { g in
-                let lo = lines.count * g / groups, hi = lines.count * (g + 1) / groups
-                let enc = box.value.1[g]
-                for r in lines[lo..<hi] {
-                    enc.forEachWord(UnsafeBufferPointer(rebasing: b.value[r])) { w in box.value.0[g].add(w) }
+        try encoders.withUnsafeBufferPointer { encodersBuf in
+            // Worker g uses only counters[g] and encoders[g]; the batch's bytes are read only.
+            let shared = SendablePointer(counters), encoders = SendablePointer(encodersBuf)
+            try stream.forEachBatch { buf, lines in
+                let groups = t == 1 || lines.count < 64 ? 1 : t
+                let base = buf.baseAddress.map { SendablePointer($0) }, byteCount = buf.count
+                DispatchQueue.concurrentPerform(iterations: groups) { g in
+                    let lo = lines.count * g / groups, hi = lines.count * (g + 1) / groups
+                    let enc = encoders.p[g]
+                    let text = UnsafeBufferPointer(start: base?.p, count: byteCount)
+                    for r in lines[lo..<hi] {
+                        enc.forEachWord(UnsafeBufferPointer(rebasing: text[r])) { w in shared.p[g].add(w) }
+                    }
                 }
             }
         }

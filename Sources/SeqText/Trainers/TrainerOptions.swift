@@ -1,4 +1,5 @@
 import Foundation
+import SeqCore
 
 /// Options shared by the WordPiece and BPE trainers (Hugging Face's defaults for
 /// `BertWordPieceTokenizer.train`: min frequency 2, alphabet limited to 1000 characters).
@@ -8,7 +9,7 @@ public struct TrainerOptions: Sendable {
     public var limitAlphabet: Int? = 1000
     public var specialTokens: [String] = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
     public var continuingSubwordPrefix = "##"
-    public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    public var threads: Int = ThreadCount.current
 
     public init(vocabularySize: Int) { self.vocabularySize = vocabularySize }
 }

@@ -14,6 +14,8 @@ public enum CharClass: UInt8, Sendable {
 /// input scalar, the scalars it becomes and the class of each. Built once per tokenizer for
 /// the Basic Multilingual Plane (one ICU call per scalar, at load); other planes are mapped
 /// on demand.
+// @unchecked Sendable: every field is a `let`, and the tables behind the pointers are
+// written only in init, then read-only.
 public final class CharMap: @unchecked Sendable {
     // Entry: bit 31 clear: one output scalar (bits 0-20) of class bits 24-25.
     //        bit 31 set: `count` (bits 0-7) outputs from `pool[start]` (bits 8-30).

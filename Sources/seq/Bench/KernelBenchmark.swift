@@ -97,13 +97,9 @@ struct KernelBenchmark {
             "results": results,
             "raw_sgemm": raw,
             "threads": Engine.threads,
-            "engine": "seq \(SeqVersion.string)",
+            "engine": "seq \(SeqVersion.current)",
             "openblas_coretype": env["OPENBLAS_CORETYPE"] ?? "(unset: auto-detected)",
             "openblas_kernel": Engine.blasCore,
         ]
     }
-}
-
-enum SeqVersion {
-    static let string = "0.1.0"
 }

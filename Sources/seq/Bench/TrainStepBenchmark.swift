@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import SeqModels
 import SeqNN
@@ -9,7 +10,9 @@ import SeqTensor
 /// ../shared/ref/bert_mlm_train.py --preset small --head masked. Data loading and masking
 /// are not included (seq pretrain's own benchmark covers the whole loop).
 struct TrainStepBenchmark {
-    var preset = "small"
+    enum Preset: String, ExpressibleByArgument, CaseIterable { case tiny, small, base }
+
+    var preset = Preset.small
     var steps = 20
     var skip = 3
     var batch = 32
@@ -19,9 +22,9 @@ struct TrainStepBenchmark {
         var g = RandomGenerator(seed: 0)
         let vocab = 30522
         let config: BertConfig = switch preset {
-        case "tiny": .tiny(vocabSize: vocab)
-        case "base": .base(vocabSize: vocab)
-        default: .small(vocabSize: vocab)
+        case .tiny: .tiny(vocabSize: vocab)
+        case .small: .small(vocabSize: vocab)
+        case .base: .base(vocabSize: vocab)
         }
         let model = BertForMaskedLM(config, generator: &g)
         let decay = model.namedParameters.filter { !($0.name.hasSuffix("bias") || $0.name.contains("LayerNorm")) }.map(\.parameter)
@@ -54,7 +57,7 @@ struct TrainStepBenchmark {
         let median = times.sorted()[times.count / 2]
         let tokens = Double(batch * length)
         let flops = trainingFlops(config, tokens: tokens, masked: tokens * 0.15, vocab: vocab)
-        return ["preset": preset, "batch": batch, "seq_len": length, "timed_steps": times.count,
+        return ["preset": preset.rawValue, "batch": batch, "seq_len": length, "timed_steps": times.count,
                 "tokens_per_s": tokens * Double(times.count) / total, "tokens_per_s_at_median_step": tokens / median,
                 "median_step_s": median, "first_loss": losses.first ?? 0, "final_loss": losses.last ?? 0,
                 "gflops_per_step": flops / 1e9, "achieved_gflops": flops / median / 1e9,

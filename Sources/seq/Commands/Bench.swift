@@ -12,8 +12,12 @@ struct Bench: ParsableCommand {
             train-step (masked-LM training step, --preset, --repeats steps).
             """)
 
-    @Argument(help: "Benchmark name: kernels, embed-latency, attention or train-step.")
-    var name: String
+    enum Name: String, ExpressibleByArgument, CaseIterable {
+        case kernels, embedLatency = "embed-latency", attention, trainStep = "train-step"
+    }
+
+    @Argument(help: "The benchmark.")
+    var name: Name
 
     @OptionGroup var compute: ComputeOptions
 
@@ -29,23 +33,22 @@ struct Bench: ParsableCommand {
     @Option(help: "Model directory (embed-latency).")
     var model: String?
 
-    @Option(help: "Model preset (train-step): tiny, small or base.")
-    var preset = "small"
+    @Option(help: "Model preset (train-step).")
+    var preset: TrainStepBenchmark.Preset = .small
 
     @Option(help: "Timed runs (embed-latency).")
     var runs = 200
 
     func validate() throws {
-        guard ["kernels", "embed-latency", "attention", "train-step"].contains(name) else {
-            throw ValidationError("unknown benchmark '\(name)'; known: kernels, embed-latency, attention, train-step")
-        }
-        if name == "embed-latency" && model == nil { throw ValidationError("embed-latency needs --model DIR") }
-        guard warmup >= 0, repeats >= 1 else { throw ValidationError("--warmup must be ≥ 0 and --repeats ≥ 1") }
+        if name == .embedLatency && model == nil { throw ValidationError("embed-latency needs --model DIR") }
+        if warmup < 0 { throw ValidationError("--warmup must be at least 0, got \(warmup)") }
+        if repeats < 1 { throw ValidationError("--repeats must be at least 1, got \(repeats)") }
+        if runs < 1 { throw ValidationError("--runs must be at least 1, got \(runs)") }
     }
 
     func run() throws {
         compute.apply()
-        if name == "train-step" {
+        if name == .trainStep {
             var bench = TrainStepBenchmark()
             bench.preset = preset
             bench.steps = max(1, min(repeats, 1000))
@@ -53,14 +56,14 @@ struct Bench: ParsableCommand {
             print(String(decoding: data, as: UTF8.self))
             return
         }
-        if name == "attention" {
+        if name == .attention {
             var bench = AttentionBenchmark()
             bench.repeats = min(repeats, 15)
             let data = try JSONSerialization.data(withJSONObject: bench.run(), options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
             return
         }
-        if name == "embed-latency" {
+        if name == .embedLatency {
             let result: [String: Any]
             do {
                 result = try EmbedLatencyBenchmark(runs: runs).run(model: URL(fileURLWithPath: model!))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SeqTensor
 import SeqText
 
 struct Tokenize: ParsableCommand {
@@ -21,18 +22,11 @@ struct Tokenize: ParsableCommand {
     @Flag(name: .customLong("no-special"), help: "Leave out the special tokens ([CLS], [SEP]).")
     var noSpecial = false
 
-    @Option(help: "Threads (default: all cores).")
-    var threads: Int?
-
-    @Option(help: "Random seed (tokenization is deterministic; accepted for uniformity).")
-    var seed: Int = 0
+    /// Tokenization is deterministic: `--seed` is accepted for uniformity.
+    @OptionGroup var compute: ComputeOptions
 
     enum OutputFormat: String, EnumerableFlag {
         case ids, tokens, offsets
-    }
-
-    func validate() throws {
-        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t).") }
     }
 
     func run() throws {
@@ -43,13 +37,13 @@ struct Tokenize: ParsableCommand {
             FileHandle.standardError.write(Data("seq tokenize: \(error)\n".utf8))
             throw ExitCode(1)
         }
-        let n = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        compute.apply()
         let fmt: BatchTokenizer.Format = switch format {
         case .ids: .ids
         case .tokens: .tokens
         case .offsets: .offsets
         }
-        let batch = BatchTokenizer(tokenizer: tok, format: fmt, addSpecialTokens: !noSpecial, threads: n)
+        let batch = BatchTokenizer(tokenizer: tok, format: fmt, addSpecialTokens: !noSpecial, threads: ThreadCount.current)
         let stream = LineStream(fd: 0)
         do {
             try stream.forEachBatch { bytes, lines in

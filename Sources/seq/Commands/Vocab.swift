@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SeqTensor
 import SeqText
 
 struct Vocab: ParsableCommand {
@@ -39,17 +40,13 @@ struct VocabTrain: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Lowercase and strip accents (BERT uncased); WordPiece only.")
     var lowercase = true
 
-    @Option(help: "Threads (default: all cores).")
-    var threads: Int?
-
-    @Option(help: "Random seed (training is deterministic; accepted for uniformity).")
-    var seed: Int = 0
+    /// Training is deterministic: `--seed` is accepted for uniformity.
+    @OptionGroup var compute: ComputeOptions
 
     enum ModelKind: String, ExpressibleByArgument { case wordpiece, bpe }
 
     func validate() throws {
         if size < 1 { throw ValidationError("--size must be positive, got \(size).") }
-        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t).") }
         if minFrequency < 1 { throw ValidationError("--min-frequency must be at least 1, got \(minFrequency).") }
     }
 
@@ -59,6 +56,7 @@ struct VocabTrain: ParsableCommand {
     }
 
     func run() throws {
+        compute.apply()
         let start = Date()
         let fd: Int32 = corpus == "-" ? 0 : open(corpus, O_RDONLY)
         guard fd >= 0 else { throw fail("\(corpus): cannot open the corpus (\(String(cString: strerror(errno))))") }
@@ -66,7 +64,7 @@ struct VocabTrain: ParsableCommand {
         var options = TrainerOptions(vocabularySize: size)
         options.minFrequency = minFrequency
         options.limitAlphabet = limitAlphabet
-        options.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        options.threads = ThreadCount.current
         let trained: Tokenizer
         let words: Int
         do {
@@ -89,15 +87,49 @@ struct VocabTrain: ParsableCommand {
             throw fail("\(corpus): \(error)")
         }
         do {
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            try Self.makeDirectories(out)
+            // vocab.txt and tokenizer.json must match: both are written and fsynced before
+            // either replaces an old file, and a failed rename puts the old pair back.
+            let directory = URL(fileURLWithPath: out, isDirectory: true)
+            var files = [(url: URL, data: Data)]()
             if case .wordPiece(let wp) = trained.model {
-                try VocabTxt.write(wp.vocabulary.tokens, path: out + "/vocab.txt")
+                files.append((directory.appendingPathComponent("vocab.txt"), VocabTxt.data(wp.vocabulary.tokens)))
             }
-            try trained.jsonData().write(to: URL(fileURLWithPath: out + "/tokenizer.json"))
+            files.append((directory.appendingPathComponent("tokenizer.json"), try trained.jsonData()))
+            try AtomicFile.write(files)
         } catch {
-            throw fail("\(out): cannot write the vocabulary (\(error))")
+            throw fail("\(out): cannot write the vocabulary (\(Self.reason(error))).")
         }
         let seconds = Date().timeIntervalSince(start)
-        print("{\"model\":\"\(model.rawValue)\",\"vocab_size\":\(trained.vocabularySize),\"distinct_words\":\(words),\"seconds\":\(String(format: "%.3f", seconds)),\"out\":\"\(out)\"}")
+        let summary: [String: Any] = [
+            "model": model.rawValue, "vocab_size": trained.vocabularySize, "distinct_words": words,
+            "seconds": (seconds * 1000).rounded() / 1000, "out": out,
+        ]
+        let json = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys, .withoutEscapingSlashes])
+        print(String(decoding: json, as: UTF8.self))
+    }
+
+    /// `mkdir -p`, failing with the system's reason (an existing file is not a directory).
+    static func makeDirectories(_ path: String) throws {
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            prefix += "/" + part
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+                throw FileIOError(path: prefix, operation: "mkdir", errno: errno)
+            }
+        }
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw FileIOError(path: path, operation: "stat", errno: errno) }
+        if info.st_mode & S_IFMT != S_IFDIR { throw FileIOError(path: path, operation: "mkdir", errno: EEXIST) }
+    }
+
+    /// The system's words for a failed file operation, without Foundation's error-domain noise.
+    static func reason(_ error: Error) -> String {
+        if let e = error as? FileIOError { return "\(e.operation) \(e.path): \(String(cString: strerror(e.errno)))" }
+        let ns = error as NSError
+        if let u = ns.userInfo[NSUnderlyingErrorKey] as? NSError, u.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(u.code)))
+        }
+        return ns.localizedDescription
     }
 }

@@ -3,16 +3,20 @@ import SeqTensor
 
 /// `--threads` and `--seed`, taken by every command that computes.
 struct ComputeOptions: ParsableArguments {
-    @Option(help: "Threads for kernels and BLAS (default: all cores).")
+    @Option(help: "Threads for kernels, BLAS and the tokenizer (default: all cores; at most \(ThreadCount.limit)).")
     var threads: Int?
 
     @Option(help: "Random seed; the same seed reproduces the same run.")
     var seed: UInt64 = 0
 
     func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if let threads, !(1...ThreadCount.limit).contains(threads) {
+            throw ValidationError("--threads must be in 1...\(ThreadCount.limit), got \(threads)")
+        }
     }
 
+    /// Sets the process's one thread count (SeqCore's `ThreadCount`, read by the engine and
+    /// the tokenizer) and puts OpenBLAS on one thread.
     func apply() {
         Engine.setThreads(threads ?? Engine.threads)
     }

@@ -1,0 +1,31 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Synchronization
+
+/// The one thread count of the process: the tensor engine's parallel loops, BLAS (through
+/// `SeqTensor.Engine`) and the tokenizer's batch and training loops all read it here.
+public enum ThreadCount {
+    /// Cores online.
+    public static let available: Int = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+
+    /// The most threads a caller may ask for (every worker owns per-thread state, so an
+    /// absurd count would allocate for nothing): 4 per core, and at least 256.
+    public static let limit: Int = max(256, 4 * available)
+
+    private static let setting = Atomic<Int>(0)
+
+    /// Threads for parallel work: the value last set, else all cores.
+    public static var current: Int {
+        let t = setting.load(ordering: .relaxed)
+        return t > 0 ? t : available
+    }
+
+    /// Sets the count for the whole process; `n` must lie in `1...limit`.
+    public static func set(_ n: Int) {
+        precondition((1...limit).contains(n), "thread count must be in 1...\(limit), got \(n)")
+        setting.store(n, ordering: .relaxed)
+    }
+}
