@@ -8,7 +8,7 @@ struct Seq: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seq",
         abstract: "Sequence models and NLP on the CPU: tokenize, pretrain, fine-tune, translate.",
-        subcommands: [Bench.self, Tokenize.self, Vocab.self, Pretrain.self, Embed.self, MLMLogits.self]
+        subcommands: [Bench.self, Tokenize.self, Vocab.self, Pretrain.self, Embed.self, Evaluate.self, MLMLogits.self]
     )
 }
 
