@@ -31,12 +31,26 @@ struct MetricsGoldenTests {
         var bleu: BLEUGolden
         var chrf: Double
     }
+    struct SQuADQuestion: Decodable {
+        var prediction: String
+        var ground_truths: [String]
+        var normalized: String
+        var exact_match: Int
+        var f1: Double
+    }
+    struct SQuADTotal: Decodable {
+        var exact_match: Double
+        var f1: Double
+    }
     struct Golden: Decodable {
         var sacrebleu: String
         var bleu_signature: String
         var chrf_signature: String
         var pairs: [Pair]
+        var random_pairs: [Pair]
         var corpora: [Corpus]
+        var squad: [SQuADQuestion]
+        var squad_total: SQuADTotal
     }
 
     static let golden: Golden = {
@@ -63,8 +77,10 @@ struct MetricsGoldenTests {
         #expect(Self.golden.chrf_signature == "nrefs:1|case:mixed|eff:yes|nc:6|nw:0|space:no|version:\(Self.golden.sacrebleu)")
     }
 
+    static var allPairs: [Pair] { golden.pairs + golden.random_pairs }
+
     @Test func tokenizer13aMatchesLineByLine() {
-        for p in Self.golden.pairs {
+        for p in Self.allPairs {
             // The fixture tokenizes the rstripped line, as BLEU does.
             let hyp = PythonText.string(PythonText.rstripped(PythonText.scalars(p.hyp)))
             let ref = PythonText.string(PythonText.rstripped(PythonText.scalars(p.ref)))
@@ -74,14 +90,14 @@ struct MetricsGoldenTests {
     }
 
     @Test func bleuOfEachPair() {
-        for p in Self.golden.pairs {
+        for p in Self.allPairs {
             let s = BLEU.score(BLEU.statistics(hypothesis: p.hyp, reference: p.ref))
             expectBLEU(s, p.bleu, "\(p.hyp.debugDescription) vs \(p.ref.debugDescription)")
         }
     }
 
     @Test func chrfOfEachPair() {
-        for p in Self.golden.pairs {
+        for p in Self.allPairs {
             let s = ChrF.score(ChrF.statistics(hypothesis: p.hyp, reference: p.ref))
             #expect(abs(s - p.chrf) <= Self.tolerance, "\(p.hyp.debugDescription) vs \(p.ref.debugDescription): chrF \(s) vs sacreBLEU \(p.chrf)")
         }
@@ -93,6 +109,24 @@ struct MetricsGoldenTests {
             let chrf = ChrF.corpusScore(hypotheses: c.hyps, references: c.refs)
             #expect(abs(chrf - c.chrf) <= Self.tolerance, "corpus \(i): chrF \(chrf) vs sacreBLEU \(c.chrf)")
         }
+    }
+
+    /// SQuAD v1.1 by the official script's functions (`normalize_answer`, `f1_score`,
+    /// `exact_match_score`, `metric_max_over_ground_truths`, `evaluate`'s averages).
+    @Test func squadAgainstTheOfficialFunctions() {
+        var questions: [SQuADScore.Question] = []
+        var predictions: [String: String] = [:]
+        for (i, q) in Self.golden.squad.enumerated() {
+            #expect(SQuADScore.normalizeAnswer(q.prediction) == q.normalized, "\(q.prediction.debugDescription)")
+            let r = SQuADScore.score(prediction: q.prediction, groundTruths: q.ground_truths)
+            #expect(r.exactMatch == Double(q.exact_match) && r.f1 == q.f1,
+                    "\(q.prediction.debugDescription) vs \(q.ground_truths): \(r) vs EM \(q.exact_match) F1 \(q.f1)")
+            questions.append(SQuADScore.Question(id: "q\(i)", answers: q.ground_truths))
+            predictions["q\(i)"] = q.prediction
+        }
+        let total = SQuADScore.evaluate(questions: questions, predictions: predictions)
+        #expect(total.exactMatch == Self.golden.squad_total.exact_match)
+        #expect(total.f1 == Self.golden.squad_total.f1)
     }
 
     /// Hand-checked: "a b c x" / "a b c d" and "d e f y" / "d e f g" share 6 of 8 unigrams,

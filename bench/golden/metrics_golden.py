@@ -3,7 +3,9 @@
 Runs sacreBLEU's defaults (BLEU(): tokenize 13a, mixed case, smooth exp, 4-grams,
 effective order off; CHRF(): char order 6, word order 0, beta 2, whitespace off, eps
 smoothing off) on hypothesis/reference pairs that exercise the tricky parts, and on a few
-multi-sentence corpora, and writes Tests/SeqTasksTests/Fixtures/metrics_golden.json.
+multi-sentence corpora, plus 120 seeded random pairs over an alphabet of the characters
+the rules care about, and SQuAD v1.1 EM/F1 by the official script's functions
+(transcribed below) on unicode and empty answers; writes Tests/SeqTasksTests/Fixtures/metrics_golden.json.
 
     PY=/root/.cache/seq-ref/venv/bin/python   # sacrebleu 2.6.0
     $PY bench/golden/metrics_golden.py
@@ -13,6 +15,10 @@ Each pair is scored as a one-line corpus (corpus_score, which is what `sacrebleu
 """
 import json
 import os
+import random
+import re
+import string
+from collections import Counter
 
 import sacrebleu
 from sacrebleu.metrics import BLEU, CHRF
@@ -81,6 +87,82 @@ CORPORA = [
 ]
 
 
+# Random lines over an alphabet of what the 13a rules and chrF care about, seeded.
+ALPHABET = list("ab AB 01 9.,-&;<>\"'()$%/") + ["&amp;", "&quot;", "&lt;", "&gt;", "<skipped>", "-\n",
+                                              "\t", "\u00a0", "\u2009", "é", "\u0301", "—", "“", "…", "😀", "x1.5"]
+
+
+def random_pairs(count, seed=13):
+    rng = random.Random(seed)
+    def line():
+        return "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 24)))
+    return [(line(), line()) for _ in range(count)]
+
+
+# SQuAD v1.1: the functions of the official evaluate-v1.1.py, transcribed.
+def normalize_answer(s):
+    def remove_articles(text):
+        return re.sub(r'\b(a|an|the)\b', ' ', text)
+
+    def white_space_fix(text):
+        return ' '.join(text.split())
+
+    def remove_punc(text):
+        exclude = set(string.punctuation)
+        return ''.join(ch for ch in text if ch not in exclude)
+
+    def lower(text):
+        return text.lower()
+
+    return white_space_fix(remove_articles(remove_punc(lower(s))))
+
+
+def f1_score(prediction, ground_truth):
+    prediction_tokens = normalize_answer(prediction).split()
+    ground_truth_tokens = normalize_answer(ground_truth).split()
+    common = Counter(prediction_tokens) & Counter(ground_truth_tokens)
+    num_same = sum(common.values())
+    if num_same == 0:
+        return 0
+    precision = 1.0 * num_same / len(prediction_tokens)
+    recall = 1.0 * num_same / len(ground_truth_tokens)
+    f1 = (2 * precision * recall) / (precision + recall)
+    return f1
+
+
+def exact_match_score(prediction, ground_truth):
+    return (normalize_answer(prediction) == normalize_answer(ground_truth))
+
+
+def metric_max_over_ground_truths(metric_fn, prediction, ground_truths):
+    return max(metric_fn(prediction, gt) for gt in ground_truths)
+
+
+SQUAD = [
+    # (prediction, ground truths)
+    ("Denver Broncos", ["Denver Broncos", "The Denver Broncos"]),
+    ("Carolina", ["Carolina Panthers", "Panthers"]),
+    ("", ["Santa Clara"]),
+    ("", [""]),
+    ("the", [""]),
+    ("“The Broncos”", ["Broncos"]),
+    ("Broncos’", ["Broncos'"]),
+    ("ΟΔΟΣ ΣΑΣ", ["οδος σας"]),
+    ("İstanbul", ["istanbul"]),
+    ("a\u0301 b", ["b"]),
+    ("x—the—y", ["x— —y"]),
+    ("New\u00a0York\u3000City", ["new york city"]),
+    ("an apple a day", ["apple day", "an apple"]),
+    ("1,000 km/h", ["1000 kmh"]),
+    ("the the the cat", ["cat the"]),
+    ("Straße", ["strasse", "straße"]),
+    ("ＡＢＣ", ["ａｂｃ"]),
+    ("_the_ a_b", ["the ab"]),
+    ("a²b the² ½", ["ab ½"]),
+    ("l'été à Paris", ["lete a paris", "l'été à paris!"]),
+]
+
+
 def bleu_dict(score):
     return {
         "score": score.score,
@@ -107,6 +189,30 @@ def main():
             "bleu": bleu_dict(bleu.corpus_score([hyp], [[ref]])),
             "chrf": chrf.corpus_score([hyp], [[ref]]).score,
         })
+    random_lines = []
+    for hyp, ref in random_pairs(120):
+        random_lines.append({
+            "hyp": hyp,
+            "ref": ref,
+            "hyp_13a": tok(hyp.rstrip()),
+            "ref_13a": tok(ref.rstrip()),
+            "bleu": bleu_dict(bleu.corpus_score([hyp], [[ref]])),
+            "chrf": chrf.corpus_score([hyp], [[ref]]).score,
+        })
+    squad = []
+    for prediction, truths in SQUAD:
+        squad.append({
+            "prediction": prediction,
+            "ground_truths": truths,
+            "normalized": normalize_answer(prediction),
+            "exact_match": int(metric_max_over_ground_truths(exact_match_score, prediction, truths)),
+            "f1": float(metric_max_over_ground_truths(f1_score, prediction, truths)),
+        })
+    em = sum(q["exact_match"] for q in squad)
+    f1 = 0
+    for q in squad:
+        f1 += metric_max_over_ground_truths(f1_score, q["prediction"], q["ground_truths"])
+    squad_total = {"exact_match": 100.0 * em / len(squad), "f1": 100.0 * f1 / len(squad)}
     corpora = []
     for hyps, refs in CORPORA:
         corpora.append({
@@ -121,7 +227,10 @@ def main():
         "bleu_signature": str(bleu.get_signature()),
         "chrf_signature": str(chrf.get_signature()),
         "pairs": pairs,
+        "random_pairs": random_lines,
         "corpora": corpora,
+        "squad": squad,
+        "squad_total": squad_total,
     }
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     path = os.path.join(root, "Tests", "SeqTasksTests", "Fixtures", "metrics_golden.json")
@@ -129,7 +238,8 @@ def main():
     with open(path, "w", encoding="utf-8") as f:
         json.dump(out, f, ensure_ascii=False, indent=1)
         f.write("\n")
-    print(f"wrote {path}: {len(pairs)} pairs, {len(corpora)} corpora")
+    print(f"wrote {path}: {len(pairs)} pairs, {len(random_lines)} random pairs, {len(corpora)} corpora, "
+          f"{len(squad)} SQuAD questions")
 
 
 if __name__ == "__main__":

@@ -61,7 +61,7 @@ struct Evaluate: ParsableCommand {
                 message: "has \(hypotheses.count) lines but \(ref) has \(references.count); expected one hypothesis per reference line")
         }
         guard !hypotheses.isEmpty else {
-            throw InputError(file: hyp, line: nil, message: "no sentences in \(hyp) and \(ref); expected one sentence per line")
+            throw InputError(file: hyp, line: nil, message: "no sentences (\(ref) is empty too); expected at least one line in each")
         }
         let bleu = BLEU.corpusScore(hypotheses: hypotheses, references: references)
         let chrf = ChrF.corpusScore(hypotheses: hypotheses, references: references)
