@@ -83,6 +83,20 @@ import Testing
         #expect(r.stdout.split(separator: "\n").count == 1)
     }
 
+    /// sacreBLEU's command line `rstrip()`s each line; BLEU rstrips before tokenizing and chrF
+    /// drops all whitespace, so "\r\n" endings and trailing blanks score as the stripped lines.
+    @Test func crlfAndTrailingBlanksScoreAsStrippedLines() throws {
+        let c = Self.golden.corpora[0]
+        let dir = Self.directory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let hyp = Self.write(Data(c.hyps.map { $0 + " \t\r\n" }.joined().utf8), "hyp.txt", in: dir)
+        let ref = Self.write(Data(c.refs.map { $0 + "\u{A0}\r\n" }.joined().utf8), "ref.txt", in: dir)
+        let r = try CLI.run(["evaluate", "--task", "translate", "--hyp", hyp, "--ref", ref])
+        #expect(r.status == 0, "\(r.stderr)")
+        let j = try Self.json(r)
+        #expect(j.bleu == c.bleu.score && j.chrf == c.chrf && j.sentences == c.hyps.count)
+    }
+
     @Test func lastLineWithoutNewlineIsALine() throws {
         let dir = Self.directory()
         defer { try? FileManager.default.removeItem(at: dir) }
