@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "SeqNNTests", dependencies: ["SeqNN", "SeqTestSupport"], swiftSettings: nativeSwift),
         .testTarget(name: "SeqModelsTests", dependencies: ["SeqModels", "SeqTasks", "SeqTestSupport"], exclude: ["Fixtures"], swiftSettings: nativeSwift),
         .testTarget(name: "SeqTextTests", dependencies: ["SeqText"], exclude: ["Fixtures"], swiftSettings: nativeSwift),
-        .testTarget(name: "SeqTasksTests", dependencies: ["SeqTasks", "SeqTestSupport"], swiftSettings: nativeSwift),
+        .testTarget(name: "SeqTasksTests", dependencies: ["SeqTasks", "SeqTestSupport"], exclude: ["Fixtures"], swiftSettings: nativeSwift),
         .testTarget(name: "seqTests", dependencies: ["seq", "SeqTestSupport"]),
     ]
 )

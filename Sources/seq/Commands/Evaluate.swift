@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import SeqTasks
+
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Score a task's output; translation: BLEU and chrF of --hyp against --ref, as sacreBLEU.",
+        discussion: """
+            --task translate reads two UTF-8 text files, one sentence per line (invalid UTF-8 \
+            decoded with U+FFFD; a final newline does not start a line), hypothesis i scored \
+            against reference i. BLEU is sacreBLEU's default (13a tokenizer, mixed case, exp \
+            smoothing, 4-grams); chrF is sacreBLEU's default (chrF2, character 6-grams, no word \
+            n-grams). The signatures go to stderr; the last line of stdout is one JSON object: \
+            bleu, chrf, bleu_precisions, bp, sys_len, ref_len, sentences.
+            """)
+
+    enum Task: String, ExpressibleByArgument, CaseIterable {
+        case translate
+    }
+
+    @Option(help: "What to evaluate (translate; the fine-tuning tasks come with their heads).")
+    var task: Task
+
+    @Option(help: "Hypotheses: one translation per line.")
+    var hyp: String?
+
+    @Option(help: "References: one per line, as many lines as --hyp.")
+    var ref: String?
+
+    @Option(help: ArgumentHelp("A translation model directory (not available yet).", visibility: .hidden))
+    var model: String?
+
+    @Option(help: ArgumentHelp("Source sentences to translate with --model (not available yet).", visibility: .hidden))
+    var src: String?
+
+    @OptionGroup var compute: ComputeOptions
+
+    func validate() throws {
+        if model != nil || src != nil {
+            throw ValidationError(
+                "seq evaluate --task translate --model needs a translation model; seq train-translation is not built yet")
+        }
+        guard hyp != nil, ref != nil else {
+            throw ValidationError("seq evaluate --task translate needs --hyp F and --ref F (one sentence per line in each)")
+        }
+    }
+
+    func run() throws {
+        compute.apply()
+        guard let hyp, let ref else { return }
+        let hypotheses: [String], references: [String]
+        do {
+            hypotheses = try TextLines.read(path: hyp)
+            references = try TextLines.read(path: ref)
+        } catch {
+            throw InputError(file: error.path, line: nil, message: error.message)
+        }
+        guard hypotheses.count == references.count else {
+            throw InputError(
+                file: hyp, line: nil,
+                message: "has \(hypotheses.count) lines but \(ref) has \(references.count); expected one hypothesis per reference line")
+        }
+        guard !hypotheses.isEmpty else {
+            throw InputError(file: hyp, line: nil, message: "no sentences (\(ref) is empty too); expected at least one line in each")
+        }
+        let bleu = BLEU.corpusScore(hypotheses: hypotheses, references: references)
+        let chrf = ChrF.corpusScore(hypotheses: hypotheses, references: references)
+        FileHandle.standardErrorWrite(BLEU.summary(bleu) + "\n")
+        FileHandle.standardErrorWrite("\(ChrF.signature) = \(String(format: "%.2f", chrf))\n")
+        let precisions = bleu.precisions.map { $0.description }.joined(separator: ",")
+        let json = "{\"bleu\":\(bleu.score),\"chrf\":\(chrf),\"bleu_precisions\":[\(precisions)],"
+            + "\"bp\":\(bleu.bp),\"sys_len\":\(bleu.sysLen),\"ref_len\":\(bleu.refLen),\"sentences\":\(hypotheses.count)}\n"
+        FileHandle.standardOutput.write(Data(json.utf8))
+    }
+}
