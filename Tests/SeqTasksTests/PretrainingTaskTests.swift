@@ -69,6 +69,31 @@ struct PretrainingTaskTests {
         #expect(last < first - 1.0, "\(losses)")
     }
 
+    /// A short run's fingerprint, recorded when the trainer was written (commit "Drift
+    /// guard"): the losses of 5 steps (dropout on, NSP on, 2 micro-batches a step) and the
+    /// sum of squares of the weights after them. Any change in what pretraining computes —
+    /// masks, pairs, dropout streams, normalisation, schedule, optimizer — moves these far
+    /// beyond the tolerance, which only absorbs float reordering between CPUs and thread
+    /// counts (kernels differ by ~1e-6 relative between AVX2 and AVX-512 builds). If a change
+    /// is meant to alter the arithmetic, record the new figures here and say why.
+    @Test func shortRunFingerprint() throws {
+        let dir = Fixture.directory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let tok = try Tokenizer.load(path: Fixture.bundledVocab)
+        var settings = Fixture.settings(vocabSize: tok.vocabularySize, seed: 11)
+        settings.nextSentencePrediction = true
+        var optimization = Fixture.trainerSettings(seed: 11)
+        optimization.accumulationSteps = 2
+        let trainer = try Fixture.pretrainer(settings, optimization, tokenizer: tok, corpusPath: Self.corpus(in: dir))
+        var losses: [Float] = []
+        for _ in 0..<5 { losses.append(try trainer.trainStep().loss) }
+        let squares = trainer.task.model.checkpointTensors.reduce(0.0) { sum, t in t.tensor.scalars.reduce(sum) { $0 + Double($1) * Double($1) } }
+        let expectedLosses: [Float] = [8.2983, 8.292647, 8.248542, 8.277866, 8.222932]
+        let expectedSquares = 77.86097137277254
+        #expect(zip(losses, expectedLosses).allSatisfy { abs($0 - $1) <= 1e-4 * abs($1) }, "losses \(losses)")
+        #expect(abs(squares - expectedSquares) <= 1e-5 * expectedSquares, "sum of squares \(squares)")
+    }
+
     /// Checkpoint round trip: the directory is a Hugging Face model directory, and reading it
     /// back gives the same weights, optimizer state and training state.
     @Test func checkpointRoundTrip() throws {

@@ -236,8 +236,10 @@ public final class PretrainingTask: TrainingTask {
                                                 "masked_tokens": totals[2]])
     }
 
+    /// Paths are stored absolute, so `--resume` without a corpus works from any directory.
     public func state() -> PretrainingState {
-        PretrainingState(settings: settings, corpusPath: corpus.path, corpusSize: corpus.size, evalFile: evalFile,
+        func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
+        return PretrainingState(settings: settings, corpusPath: absolute(corpus.path), corpusSize: corpus.size, evalFile: evalFile.map(absolute),
                          dataPosition: dataPosition, trainingStart: heldOut.trainingStart, rowsServed: rowsServed)
     }
 
