@@ -4,7 +4,9 @@
 
 public typealias Vec = SIMD16<Float>
 public typealias VecI = SIMD16<Int32>
-public let vecWidth = 16
+/// Lanes per `Vec`. A computed `@inlinable` property, not a global `let`: a global in
+/// another module is a load the optimiser cannot see through, in every kernel's loop test.
+@inlinable public var vecWidth: Int { 16 }
 
 extension UnsafePointer where Pointee == Float {
     @inlinable @inline(__always)
