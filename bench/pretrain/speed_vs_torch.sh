@@ -73,7 +73,8 @@ res = {"steps": steps, "rounds": rounds, "threads": s[0]["threads"],
        "torch_rss_after_imports_mib": a[0]["rss_after_imports_mib"],
        "seq_final_loss": [x["final_train_loss"] for x in s],
        "torch_final_loss": [x["final_loss"] for x in a + m],
-       "seq_openblas": "AVX-512 (OPENBLAS_CORETYPE unset)" if avx else "environment (OPENBLAS_CORETYPE=Haswell here)"}
+       "seq_openblas": "AVX-512 (OPENBLAS_CORETYPE unset)" if avx else
+           f"environment (OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE') or 'unset: auto-detected'})"}
 if os.path.exists(f"{out}/before.1"):
     b = load("before")
     res["seq_before_tokens_per_s"] = [x["tokens_per_s"] for x in b]
