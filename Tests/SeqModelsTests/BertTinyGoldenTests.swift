@@ -8,9 +8,9 @@ import SeqTestSupport
 
 // Step-level parity of the whole BertForMaskedLM with transformers, on a fresh clone (no
 // ../shared, no Python): every number below comes from Fixtures/bert_tiny/, written by
-// bench/golden/bert_tiny_golden.py (`generate()`): config.json and model.safetensors by
-// transformers' save_pretrained, golden.json by the same run (torch 2.15, transformers 5.24,
-// CPU float32).
+// bench/golden/bert_tiny_golden.py (`generate()`): config.json by transformers, golden.json by
+// the same run (torch 2.15, transformers 5.24, CPU float32). The weights are no file: both
+// sides compute them with `formulaWeights` (the script's `formula_weights`).
 
 fileprivate struct BertTinyGolden: Decodable {
     struct AdamWSettings: Decodable {
@@ -27,6 +27,7 @@ fileprivate struct BertTinyGolden: Decodable {
     let last_hidden_state: [Float]
     let mlm_loss: Float
     let parameter_shapes: [String: [Int]]
+    let saved_tensors: [String: [Int]]
     let gradients: [String: [Float]]
     let adamw: AdamWSettings
     let losses: [Float]
@@ -50,6 +51,22 @@ fileprivate struct BertTinyGolden: Decodable {
 }
 
 private let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/bert_tiny")
+
+/// bert_tiny_golden.py's `formula_weights`, value for value: u_i = sin(0.9(i+1) + k) ·
+/// cos(0.37(i+1)(1 + k mod 7)) in Double with libm, k = (Σ UTF-8 bytes of the name) mod 97,
+/// spread by the parameter's kind, rounded to Float.
+private func formulaWeights(_ name: String, count: Int) -> [Float] {
+    let k = Double(name.utf8.reduce(0) { $0 + Int($1) } % 97)
+    let kind = Double(Int(k) % 7)
+    return (0..<count).map { i -> Float in
+        let x = Double(i + 1)
+        let u = Foundation.sin(0.9 * x + k) * Foundation.cos(0.37 * x * (1 + kind))
+        if name.hasSuffix("LayerNorm.weight") { return Float(1.0 + 0.2 * u) }
+        if name.hasSuffix("bias") { return Float(0.1 * u) }
+        if name.contains("embeddings") { return Float(0.4 * u) }
+        return Float(0.15 * u)
+    }
+}
 
 /// Tolerances. Float32 forward passes of this size agree with PyTorch to ~1e-6; each bound
 /// leaves an order of magnitude of headroom and no more.
@@ -85,7 +102,16 @@ private func keyBiasIsNoise(_ name: String) -> Bool { name.hasSuffix("attention.
         golden = try JSONDecoder().decode(BertTinyGolden.self, from: Data(contentsOf: fixture.appendingPathComponent("golden.json")))
     }
 
-    func loadModel() throws -> BertForMaskedLM { try BertForMaskedLM.load(directory: fixture) }
+    /// The fixture's config with the formula's weights.
+    func loadModel() throws -> BertForMaskedLM {
+        let config = try BertConfig.load(directory: fixture)
+        var generator = RandomGenerator(seed: 0)
+        let model = withoutGradients { BertForMaskedLM(config, generator: &generator) }
+        for (name, p) in model.namedParameters {
+            p.assign(Tensor(shape: p.shape, scalars: formulaWeights(name, count: p.count)))
+        }
+        return model
+    }
 
     func hiddenDifference(_ model: BertForMaskedLM) -> Float {
         let hidden = withoutGradients { model.bert.encode(golden.input, context: .evaluation()) }
@@ -184,13 +210,12 @@ private func keyBiasIsNoise(_ name: String) -> Bool { name.hasSuffix("attention.
         let after = withoutGradients { model.loss(batch, context: .evaluation()).mlmLoss }
         #expect(abs(after - golden.loss_after_steps) / abs(golden.loss_after_steps) <= Tolerance.lossRelative,
                 "loss after \(losses.count) steps \(after) vs \(golden.loss_after_steps)")
-        let initial = try Safetensors.read(fixture.appendingPathComponent("model.safetensors"))
         var worst = (name: "", diff: Float(0)), keyBias = (seq: Float(0), torch: Float(0), apart: Float(0))
         for (name, p) in model.namedParameters {
             let reference = try #require(golden.weights_after_steps[name], "no golden weights for \(name)")
             let diff = maxAbsDifference(p.value.scalars, reference)
             if keyBiasIsNoise(name) {
-                let start = try #require(initial[name]).scalars
+                let start = formulaWeights(name, count: p.count)
                 let moved = maxAbsDifference(p.value.scalars, start), torchMoved = maxAbsDifference(reference, start)
                 #expect(moved <= Tolerance.noiseDrivenMovement, "\(name): seq moved a zero-gradient bias by \(moved)")
                 #expect(torchMoved <= Tolerance.noiseDrivenMovement, "\(name): torch moved a zero-gradient bias by \(torchMoved)")
@@ -211,19 +236,19 @@ private func keyBiasIsNoise(_ name: String) -> Bool { name.hasSuffix("attention.
         }
     }
 
-    /// What seq writes has the layout transformers wrote: the same tensor names, shapes and
-    /// (for an unchanged model) bytes, and a config.json with the same values.
+    /// What seq writes has the layout transformers writes (golden.json's `saved_tensors`: the
+    /// names and shapes of save_pretrained's file), the values it was given, and a
+    /// config.json with the same values.
     @Test func savedDirectoryHasTransformersLayout() throws {
         let model = try loadModel()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("seq-bert-tiny-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         try model.save(to: dir)
         let ours = try Safetensors.read(dir.appendingPathComponent("model.safetensors"))
-        let theirs = try Safetensors.read(fixture.appendingPathComponent("model.safetensors"))
-        #expect(Set(ours.names) == Set(theirs.names))
-        for name in theirs.names {
-            #expect(ours[name]?.shape == theirs[name]?.shape, "\(name)")
-            #expect(ours[name]?.scalars == theirs[name]?.scalars, "\(name)")
+        #expect(Set(ours.names) == Set(golden.saved_tensors.keys))
+        for (name, shape) in golden.saved_tensors {
+            #expect(ours[name]?.shape == shape, "\(name)")
+            #expect(ours[name]?.scalars == formulaWeights(name, count: shape.reduce(1, *)), "\(name)")
         }
         let saved = try BertConfig.load(directory: dir), original = try BertConfig.load(directory: fixture)
         #expect(saved == original)

@@ -7,11 +7,14 @@ Regenerate (from the repository root, with the reference venv of ../shared/ref):
     "$PY" bench/golden/bert_tiny_golden.py
 
 This writes Tests/SeqModelsTests/Fixtures/bert_tiny/:
-  config.json, model.safetensors  a tiny BertForMaskedLM (vocab 67, hidden 32, 2 layers,
+  config.json                     a tiny BertForMaskedLM (vocab 67, hidden 32, 2 layers,
                                   4 heads, intermediate 37, 24 positions, 2 token types,
-                                  erf gelu, eps 1e-12, no dropout) with seeded random weights,
-                                  via model.save_pretrained(safe_serialization=True);
-  golden.json                     one padded batch [2, 11] with both token types, the last
+                                  erf gelu, eps 1e-12, no dropout). Its weights are not a file:
+                                  `formula_weights` computes them from each parameter's name
+                                  and index, and the Swift test computes the same values (no
+                                  weights are committed);
+  golden.json                     the names and shapes transformers' save_pretrained writes,
+                                  one padded batch [2, 11] with both token types, the last
                                   hidden state, MLM labels (-100 = not predicted), the MLM
                                   loss, every parameter's gradient at step 0 under seq's
                                   names, and the losses and weights of 3 torch.optim.AdamW
@@ -38,16 +41,18 @@ MLM logits on the golden batch, prints the largest differences and exits 1 above
 """
 import argparse
 import json
+import math
 import os
 import sys
+import tempfile
 
 import torch
 import transformers
+from safetensors import safe_open
 from transformers import BertConfig, BertForMaskedLM
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, "Tests", "SeqModelsTests", "Fixtures", "bert_tiny")
-SEED = 20261130
 STEPS = 3
 LR, BETAS, EPS, WEIGHT_DECAY = 1e-3, (0.9, 0.999), 1e-6, 0.01
 PAD, CLS, SEP, MASK = 0, 2, 3, 1
@@ -94,23 +99,34 @@ def batch():
     return t(ids), t(types), t(mask), t(labels)
 
 
+def formula_weights(name, count):
+    """The values of parameter `name` (flat, `count` of them), computed in float64 with
+    libm's sin and cos and rounded to float32, exactly as BertTinyGoldenTests.formulaWeights
+    does: u_i = sin(0.9(i+1) + k)·cos(0.37(i+1)(1 + k mod 7)), k = (Σ UTF-8 bytes of name)
+    mod 97. Spread wider than BERT's 0.02 init, so attention is far from uniform and the
+    logits far from flat; biases and LayerNorm parameters away from 0/1, so that their
+    gradients are checked meaningfully."""
+    k = sum(name.encode()) % 97
+    u = [math.sin(0.9 * (i + 1) + k) * math.cos(0.37 * (i + 1) * (1 + k % 7)) for i in range(count)]
+    if name.endswith("LayerNorm.weight"):
+        return [1.0 + 0.2 * x for x in u]
+    if name.endswith("bias"):
+        return [0.1 * x for x in u]
+    if "embeddings" in name:
+        return [0.4 * x for x in u]
+    return [0.15 * x for x in u]
+
+
 def build_model():
-    """The tiny model with seeded weights spread wider than BERT's 0.02 init, so attention
-    is far from uniform and the logits far from flat; biases and LayerNorm parameters are
-    moved away from 0/1 so that their gradients are checked meaningfully."""
-    torch.manual_seed(SEED)
-    model = BertForMaskedLM(BertConfig(**CONFIG))
+    """The tiny model with `formula_weights`."""
+    config = BertConfig(**CONFIG)
+    config._attn_implementation = "eager"   # the plain softmax path, as the fixture was first made
+    model = BertForMaskedLM(config)
     model.eval()
     with torch.no_grad():
         for name, p in model.named_parameters():
-            if name.endswith("LayerNorm.weight"):
-                p.copy_(1.0 + 0.2 * torch.randn_like(p))
-            elif name.endswith("bias"):
-                p.copy_(0.1 * torch.randn_like(p))
-            elif "embeddings" in name:
-                p.copy_(0.4 * torch.randn_like(p))
-            else:
-                p.copy_(0.15 * torch.randn_like(p))
+            values = torch.tensor(formula_weights(seq_name(name), p.numel()), dtype=torch.float64)
+            p.copy_(values.to(torch.float32).reshape(p.shape))
     assert model.cls.predictions.decoder.weight is model.bert.embeddings.word_embeddings.weight
     return model
 
@@ -148,15 +164,21 @@ def flat(t):
     return [g8(v) for v in t.detach().reshape(-1).tolist()]
 
 
+def saved_layout(model):
+    """Names and shapes of the tensors save_pretrained writes (tied ones once)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        model.save_pretrained(tmp, safe_serialization=True)
+        with safe_open(os.path.join(tmp, "model.safetensors"), framework="pt") as f:
+            return {k: list(f.get_slice(k).get_shape()) for k in f.keys()}
+
+
 def generate():
     torch.set_num_threads(1)
     model = build_model()
     os.makedirs(OUT, exist_ok=True)
-    model.save_pretrained(OUT, safe_serialization=True)
-
-    # What seq will see: the saved file, read back (the saved weights are the reference).
-    model = BertForMaskedLM.from_pretrained(OUT, attn_implementation="eager")
-    model.eval()
+    model.config.architectures = ["BertForMaskedLM"]
+    model.config.save_pretrained(OUT)
+    layout = saved_layout(model)
     ids, types, mask, labels = batch()
     out = forward(model, ids, types, mask, labels)
     out.loss.backward()
@@ -181,6 +203,7 @@ def generate():
         "last_hidden_state_shape": list(hidden.shape), "last_hidden_state": flat(hidden),
         "mlm_loss": g8(out.loss.item()),
         "parameter_shapes": shapes,
+        "saved_tensors": layout,
         "gradients": grads,
         "adamw": dict(lr=LR, betas=list(BETAS), eps=EPS, weight_decay=WEIGHT_DECAY,
                       no_decay='names containing "bias" or "LayerNorm.weight"'),
@@ -192,7 +215,7 @@ def generate():
     with open(path, "w") as f:
         json.dump(golden, f, separators=(",", ":"))
         f.write("\n")
-    print(f"wrote {OUT}/config.json, model.safetensors, golden.json ({os.path.getsize(path)} bytes)")
+    print(f"wrote {OUT}/config.json, golden.json ({os.path.getsize(path)} bytes)")
     print(f"mlm loss {out.loss.item():.6f}; losses {losses}; after {STEPS} steps {final_loss:.6f}")
 
 
@@ -206,8 +229,7 @@ def check_roundtrip(directory):
     tied = loaded.cls.predictions.decoder.weight is loaded.bert.embeddings.word_embeddings.weight
     print(f"decoder tied to the word embeddings: {tied}")
 
-    reference = BertForMaskedLM.from_pretrained(OUT, attn_implementation="eager")
-    reference.eval()
+    reference = build_model()
     ids, types, mask, labels = batch()
     train(reference, ids, types, mask, labels)
     ref_state, state = reference.state_dict(), loaded.state_dict()
