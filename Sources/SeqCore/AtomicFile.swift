@@ -118,7 +118,7 @@ public enum AtomicFile {
 
     /// Makes renames in `url`'s directory durable; best effort (some file systems refuse
     /// fsync on directories).
-    private static func syncDirectory(of url: URL) {
+    public static func syncDirectory(of url: URL) {
         let directory = url.deletingLastPathComponent().path
         let dirFD = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dirFD >= 0 {

@@ -80,7 +80,7 @@ public enum ModelDirectory {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try Safetensors.write(module.checkpointTensors, metadata: metadata, to: directory.appendingPathComponent("model.safetensors"))
         let json = try config.jsonData(architecture: architecture)
-        try writeAtomically(json, to: directory.appendingPathComponent("config.json"))
+        try AtomicFile.write(json, to: directory.appendingPathComponent("config.json"))
     }
 
     /// Refuses a directory whose recorded architecture is not one of `accepted` (a
@@ -100,9 +100,5 @@ public enum ModelDirectory {
             c.codingPath.isEmpty ? c.debugDescription : "'\(c.codingPath.map(\.stringValue).joined(separator: "."))': \(c.debugDescription)"
         default: (error as NSError).localizedFailureReason ?? error.localizedDescription
         }
-    }
-
-    public static func writeAtomically(_ data: Data, to url: URL) throws {
-        try AtomicFile.write(to: url) { sink in try data.withUnsafeBytes { try sink.write($0) } }
     }
 }

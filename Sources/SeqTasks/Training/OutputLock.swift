@@ -1,4 +1,5 @@
 import Foundation
+import SeqTensor
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,20 +15,14 @@ public final class OutputLock {
         let path = directory.appendingPathComponent(".lock").path
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw OutputLockError(path: directory.path, message: "cannot create \(path) (\(String(cString: strerror(errno))))")
+            throw InputProblem(file: directory.path, message: "cannot create \(path) (\(String(cString: strerror(errno))))")
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             close(fd)
-            throw OutputLockError(path: directory.path, message: "the directory is in use by another seq run; wait for it to finish or choose another --out")
+            throw InputProblem(file: directory.path, message: "the directory is in use by another seq run; wait for it to finish or choose another --out")
         }
     }
 
     deinit { close(fd) }
 }
 
-/// Why an output directory could not be taken: `path: message`.
-public struct OutputLockError: Error, CustomStringConvertible, Sendable {
-    public var path: String
-    public var message: String
-    public var description: String { "\(path): \(message)" }
-}

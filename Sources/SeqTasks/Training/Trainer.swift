@@ -170,8 +170,8 @@ public final class Trainer<Task: TrainingTask> {
     /// Returns the evaluation and whether it is a new best.
     public func evaluate() throws -> (evaluation: Evaluation, improved: Bool)? {
         guard let e = try task.evaluate(step: step, reducer: reducer) else { return nil }
-        for (k, v) in e.metrics where !v.isFinite && k == task.selection?.metric {
-            throw TrainingError("the held-out \(k) became \(v) at step \(step): the model diverged; lower the learning rate (--lr)")
+        if let metric = task.selection?.metric, let v = e.metrics[metric], !v.isFinite {
+            throw TrainingError("the held-out \(metric) became \(v) at step \(step): the model diverged; lower the learning rate (--lr)")
         }
         guard let selection = task.selection, let value = e.metrics[selection.metric] else { return (e, false) }
         if selection.isImprovement(value, over: best?.value) {

@@ -79,7 +79,7 @@ public enum TrainingCheckpoint {
             try? FileManager.default.removeItem(at: temporary)
             throw error
         }
-        syncDirectory(final.deletingLastPathComponent())
+        AtomicFile.syncDirectory(of: final)
     }
 
     /// Complete checkpoints in `out`, oldest first.
@@ -150,14 +150,6 @@ public enum TrainingCheckpoint {
                     ".metrics.jsonl."]
         for name in names where ours.contains(where: { name.hasPrefix($0) }) && (name.contains(".tmp-") || name.contains(".del-")) {
             try? FileManager.default.removeItem(at: out.appendingPathComponent(name))
-        }
-    }
-
-    static func syncDirectory(_ url: URL) {
-        let fd = open(url.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if fd >= 0 {
-            _ = fsync(fd)
-            close(fd)
         }
     }
 }

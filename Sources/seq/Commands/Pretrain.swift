@@ -248,8 +248,6 @@ struct Pretrain: ParsableCommand {
             throw InputError(file: e.path, line: nil, message: e.message)
         } catch let e as TrainingError {
             throw InputError(file: task.corpus.path, line: nil, message: e.message)
-        } catch let e as OutputLockError {
-            throw InputError(file: e.path, line: nil, message: e.message)
         }
         summary.merge(extra) { a, _ in a }
         let next = [

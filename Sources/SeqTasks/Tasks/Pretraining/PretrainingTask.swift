@@ -243,14 +243,15 @@ public final class PretrainingTask: TrainingTask {
                          dataPosition: dataPosition, trainingStart: heldOut.trainingStart, rowsServed: rowsServed)
     }
 
-    /// The model directory transformers loads: weights, config, vocab.txt, tokenizer.json.
+    /// The model directory transformers loads: weights, config, and the tokenizer as
+    /// vocab.txt and tokenizer.json, which are written as one (they must match).
     public func saveModel(to directory: URL) throws {
         try model.save(to: directory)
+        var files = [(url: directory.appendingPathComponent("tokenizer.json"), data: try tokenizer.jsonData())]
         if case .wordPiece(let wp) = tokenizer.model {
-            let text = wp.vocabulary.tokens.map { $0 + "\n" }.joined()
-            try ModelDirectory.writeAtomically(Data(text.utf8), to: directory.appendingPathComponent("vocab.txt"))
+            files.insert((directory.appendingPathComponent("vocab.txt"), VocabTxt.data(wp.vocabulary.tokens)), at: 0)
         }
-        try ModelDirectory.writeAtomically(try tokenizer.jsonData(), to: directory.appendingPathComponent("tokenizer.json"))
+        try AtomicFile.write(files)
     }
 }
 
