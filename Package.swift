@@ -35,12 +35,14 @@ let package = Package(
             name: "CICU", path: "Sources/CICU", cSettings: nativeC,
             linkerSettings: [.linkedLibrary("icuuc"), .linkedLibrary("icui18n"), .linkedLibrary("icudata")]),
         .target(name: "CSIMD", path: "Sources/CSIMD", cSettings: nativeC),
+        // MPI through dlopen (see Sources/CMPI/include/seq_mpi.h): nothing to link at build time.
+        .target(name: "CMPI", path: "Sources/CMPI", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
         .target(name: "SeqCore", swiftSettings: nativeSwift),
         .target(name: "SeqTensor", dependencies: ["SeqCore", "CBLAS", "CSIMD"], swiftSettings: nativeSwift),
         .target(name: "SeqNN", dependencies: ["SeqTensor"], swiftSettings: nativeSwift),
         .target(name: "SeqText", dependencies: ["SeqCore", "CICU"], swiftSettings: nativeSwift),
         .target(name: "SeqModels", dependencies: ["SeqNN", "SeqText"], swiftSettings: nativeSwift),
-        .target(name: "SeqTasks", dependencies: ["SeqModels"], swiftSettings: nativeSwift),
+        .target(name: "SeqTasks", dependencies: ["SeqModels", "CMPI"], swiftSettings: nativeSwift),
         .target(name: "SeqTestSupport", dependencies: ["SeqTensor"], swiftSettings: nativeSwift),
         .executableTarget(
             name: "seq",

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the system libraries seq builds against, if missing (Debian/Ubuntu):
 # libicu-dev (the tokenizer's normalization and segmentation), libopenblas-dev (matrix
-# products) and pkg-config (how SwiftPM finds OpenBLAS). Idempotent and quiet when all
-# is present. Swift itself is expected on PATH.
+# products), pkg-config (how SwiftPM finds OpenBLAS), and libopenmpi-dev + openmpi-bin
+# (data-parallel training under mpirun; loaded only at run time under mpirun, so seq also
+# builds and runs without them, and the MPI test skips). Idempotent and quiet when all is
+# present. Swift itself is expected on PATH.
 set -euo pipefail
 NEED=()
-for pkg in libicu-dev libopenblas-dev pkg-config; do
+for pkg in libicu-dev libopenblas-dev pkg-config libopenmpi-dev openmpi-bin; do
   dpkg -s "$pkg" >/dev/null 2>&1 || NEED+=("$pkg")
 done
 if [ "${#NEED[@]}" -gt 0 ]; then

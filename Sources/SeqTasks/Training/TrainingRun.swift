@@ -73,11 +73,19 @@ public enum TrainingRun {
 
         if !resumed { try evaluate() }
         while true {
-            if let stepLimit, trainer.step >= stepLimit { stopReason = "max_steps"; break }
-            if let m = options.maxMinutes, elapsed() >= m * 60 { stopReason = "max_minutes"; break }
-            if let e = options.maxEpochs, trainer.task.epoch > e { stopReason = "max_epochs"; break }
-            if options.patience > 0 && trainer.evaluationsWithoutImprovement >= options.patience { stopReason = "patience"; break }
-            if StopRequest.isSet { stopReason = "interrupted"; break }
+            let reasons: [(String, Bool)] = [
+                ("max_steps", stepLimit.map { trainer.step >= $0 } ?? false),
+                ("max_minutes", options.maxMinutes.map { elapsed() >= $0 * 60 } ?? false),
+                ("max_epochs", options.maxEpochs.map { trainer.task.epoch > $0 } ?? false),
+                ("patience", options.patience > 0 && trainer.evaluationsWithoutImprovement >= options.patience),
+                ("interrupted", StopRequest.isSet),
+            ]
+            // Every process must stop at the same step (the next one would wait forever for
+            // the others' all-reduce): the clock and signals differ between processes, so
+            // the decision is summed over them; one process alone decides locally.
+            var votes = reasons.map { $0.1 ? 1.0 : 0.0 }
+            if trainer.reducer.worldSize > 1 { votes = trainer.reducer.sum(votes) }
+            if let stop = zip(reasons, votes).first(where: { $0.1 > 0 }) { stopReason = stop.0.0; break }
             let r = try trainer.trainStep()
             last = r
             stepsThisRun += 1

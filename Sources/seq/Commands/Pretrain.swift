@@ -106,6 +106,7 @@ struct Pretrain: ParsableCommand {
     var logEvery = 10
 
     @OptionGroup var compute: ComputeOptions
+    @OptionGroup var distributed: DistributedOptions
 
     func validate() throws {
         func need(_ ok: Bool, _ message: String) throws { if !ok { throw ValidationError(message) } }
@@ -164,6 +165,9 @@ struct Pretrain: ParsableCommand {
     func run() throws {
         compute.apply()
         StopRequest.install()
+        // Under mpirun with several ranks: MPI's all-reduce; each rank takes its rows of every
+        // global batch (--batch-size is per rank), rank 0 alone writes and reports.
+        let reducer = try distributed.reducer()
         let usesBundled = corpus == nil && !resume
         let corpusPath: String?
         if let corpus {
@@ -201,18 +205,19 @@ struct Pretrain: ParsableCommand {
                 guard let existing else {
                     throw InputError(file: outPath, line: nil, message: "no checkpoint-<step> directory to resume from")
                 }
-                trainer = try Trainer.resume(from: existing, taskName: PretrainingTask.name) { state, directory in
-                    try PretrainingTask.resume(state, directory: directory, corpusPath: corpusPath)
+                trainer = try Trainer.resume(from: existing, taskName: PretrainingTask.name, reducer: reducer) { state, directory in
+                    try PretrainingTask.resume(state, directory: directory, corpusPath: corpusPath, parallel: reducer.dataParallel)
                 }
-                FileHandle.standardErrorWrite("resuming \(existing.path) at step \(trainer.step)\n")
+                if reducer.isMain { FileHandle.standardErrorWrite("resuming \(existing.path) at step \(trainer.step)\n") }
             } else {
                 let path = corpusPath!
                 let started = DispatchTime.now().uptimeNanoseconds
                 let tok = try loadOrTrainTokenizer(path)
                 extra["tokenizer_seconds"] = Double((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000) / 1000
                 let task = try PretrainingTask(settings: settings(vocabSize: tok.vocabularySize), tokenizer: tok,
-                                               corpusPath: path, evalFile: evalFile)
-                trainer = try Trainer(task: task, taskName: PretrainingTask.name, settings: trainerSettings(maxSteps: maxSteps))
+                                               corpusPath: path, evalFile: evalFile, parallel: reducer.dataParallel)
+                trainer = try Trainer(task: task, taskName: PretrainingTask.name, settings: trainerSettings(maxSteps: maxSteps),
+                                      reducer: reducer)
             }
         } catch let e as InputError {
             throw e
@@ -225,7 +230,7 @@ struct Pretrain: ParsableCommand {
         }
         let task = trainer.task
         let s = task.settings, t = trainer.settings
-        FileHandle.standardErrorWrite("pretrain: \(s.model.layerCount) layers × \(s.model.hiddenSize), \(s.model.headCount) heads, ffn \(s.model.intermediateSize), vocab \(s.model.vocabSize), \(task.model.parameterCount) parameters; batch \(s.batchSize)×\(s.sequenceLength)\(t.accumulationSteps > 1 ? " ×\(t.accumulationSteps)" : ""), lr \(t.learningRate), held-out \(task.heldOut.rows.count) rows; \(Engine.threads) threads\n")
+        if reducer.isMain { FileHandle.standardErrorWrite("pretrain: \(s.model.layerCount) layers × \(s.model.hiddenSize), \(s.model.headCount) heads, ffn \(s.model.intermediateSize), vocab \(s.model.vocabSize), \(task.model.parameterCount) parameters; batch \(s.batchSize)×\(s.sequenceLength)\(t.accumulationSteps > 1 ? " ×\(t.accumulationSteps)" : ""), lr \(t.learningRate), held-out \(task.heldOut.rows.count) rows; \(Engine.threads) threads\(reducer.worldSize > 1 ? " × \(reducer.worldSize) processes" : "")\n") }
 
         var options = TrainingRunOptions(out: outURL)
         options.maxSteps = maxSteps
@@ -250,6 +255,8 @@ struct Pretrain: ParsableCommand {
             throw InputError(file: task.corpus.path, line: nil, message: e.message)
         }
         summary.merge(extra) { a, _ in a }
+        reducer.finish(&summary)
+        guard reducer.isMain else { return }
         let next = [
             "echo 'the harbor at dawn' | seq embed --model \(outPath)",
             "seq pretrain --out \(outPath) --resume --max-steps \(trainer.step * 2)",
