@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Issue 13's first two bars, side by side, on the small preset (4 layers × 256, MiniLM
+# vocabulary, rows of 128 tokens, Gutenberg train.txt), 50 steps, same seed and data:
+#   A  1 process  × 1 thread,  batch 32
+#   B  mpirun -n 2 × 1 thread, batch 16 per rank (global batch 32)
+#   C  1 process  × 2 threads, batch 32
+# Reports the largest weight difference A vs B (the same weights, within float32 rounding of
+# sums taken in another order), tokens/s of B over C (bar: ≥ 0.9), and the all-reduce's
+# share of B's steps.
+#
+#   bash bench/mpi/same_weights_and_speed.sh [STEPS] [BUCKET_MB]   (defaults 50, 4)
+#
+# Runs as root too (OMPI_ALLOW_RUN_AS_ROOT). Holds /tmp/seq-build.lock while measuring.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+STEPS="${1:-50}"
+BUCKET="${2:-4}"
+PY="${PY:-$HOME/.cache/seq-ref/venv/bin/python}"
+VOCAB="${SEQ_MINILM_DIR:-$HOME/.cache/seq/minilm}/vocab.txt"
+CORPUS=../shared/data/lm/gutenberg/train.txt
+[ -f "$VOCAB" ] || { echo "no MiniLM vocab.txt at $VOCAB" >&2; exit 1; }
+[ -f "$CORPUS" ] || { echo "no corpus at $CORPUS" >&2; exit 1; }
+command -v mpirun >/dev/null || { echo "mpirun not found: bash scripts/install-deps.sh installs Open MPI" >&2; exit 1; }
+flock /tmp/seq-build.lock swift build -c release --product seq >&2
+SEQ="$PWD/.build/release/seq"
+OUT="$(mktemp -d)"
+trap 'rm -rf "$OUT"' EXIT
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+ARGS=(pretrain "$CORPUS" --tokenizer "$VOCAB" --preset small --max-length 128 --lr 1e-4 --warmup 10
+      --total-steps 10000 --max-steps "$STEPS" --eval-every 0 --eval-rows 0 --checkpoint-every 0 --log-every 10 --seed 3)
+exec 9>/tmp/seq-build.lock
+flock 9
+echo "A: 1 × 1 thread, batch 32" >&2
+"$SEQ" "${ARGS[@]}" --batch-size 32 --threads 1 --out "$OUT/a" 2>"$OUT/a.err" | tail -n 1 > "$OUT/a.json"
+echo "B: mpirun -n 2 × 1 thread, batch 16 per rank" >&2
+mpirun -n 2 --bind-to core "$SEQ" "${ARGS[@]}" --batch-size 16 --threads 1 --bucket-mb "$BUCKET" --out "$OUT/b" \
+  2>"$OUT/b.err" | tail -n 1 > "$OUT/b.json"
+echo "C: 1 × 2 threads, batch 32" >&2
+"$SEQ" "${ARGS[@]}" --batch-size 32 --threads 2 --out "$OUT/c" 2>"$OUT/c.err" | tail -n 1 > "$OUT/c.json"
+"$PY" - "$OUT" <<'PYEOF'
+import json, sys
+import numpy as np
+from safetensors.numpy import load_file
+out = sys.argv[1]
+a, b, c = (json.load(open(f"{out}/{n}.json")) for n in "abc")
+wa, wb = load_file(f"{out}/a/model.safetensors"), load_file(f"{out}/b/model.safetensors")
+diff = max(float(np.abs(wa[k] - wb[k]).max()) for k in wa)
+scale = max(float(np.abs(wa[k]).max()) for k in wa)
+step_seconds = b["timed_seconds"] / max(1, b["timed_steps"]) * b["steps"]
+print(json.dumps({
+    "steps": b["steps"], "max_abs_weight_diff_1x32_vs_2x16": diff, "largest_weight": scale,
+    "tokens_per_s_1x1": a["tokens_per_s"], "tokens_per_s_2x1_mpi": b["tokens_per_s"], "tokens_per_s_1x2": c["tokens_per_s"],
+    "ratio_2x1_over_1x2": b["tokens_per_s"] / c["tokens_per_s"],
+    "allreduce_seconds": b.get("allreduce_seconds"), "allreduce_share_of_steps": b.get("allreduce_seconds", 0) / step_seconds,
+    "final_loss": [a["final_train_loss"], b["final_train_loss"], c["final_train_loss"]],
+}, sort_keys=True))
+PYEOF
