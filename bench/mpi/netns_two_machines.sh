@@ -10,12 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 STEPS="${1:-50}"
-PY="${PY:-$HOME/.cache/seq-ref/venv/bin/python}"
-VOCAB="${SEQ_MINILM_DIR:-$HOME/.cache/seq/minilm}/vocab.txt"
-CORPUS="$PWD/../shared/data/lm/gutenberg/train.txt"
-[ -f "$VOCAB" ] && [ -f "$CORPUS" ] || { echo "needs $VOCAB and $CORPUS" >&2; exit 1; }
-flock /tmp/seq-build.lock swift build -c release --product seq >&2
-SEQ="$PWD/.build/release/seq"
+source bench/mpi/common.sh
 OUT="$(mktemp -d)"
 cleanup() { ip netns del seq-a 2>/dev/null || true; ip netns del seq-b 2>/dev/null || true; rm -rf "$OUT"; }
 trap cleanup EXIT
@@ -35,13 +30,10 @@ case "$host" in 10.77.0.1) ns=seq-a ;; *) ns=seq-b ;; esac
 exec ip netns exec "$ns" /bin/sh -c "$*"
 AGENT
 chmod +x "$OUT/agent.sh"
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-ARGS=(pretrain "$CORPUS" --tokenizer "$VOCAB" --preset small --max-length 128 --lr 1e-4 --warmup 10
-      --total-steps 10000 --max-steps "$STEPS" --eval-every 0 --eval-rows 0 --checkpoint-every 0 --log-every 10 --seed 3)
 exec 9>/tmp/seq-build.lock
 flock 9
 echo "1 × 1 thread, batch 32" >&2
-"$SEQ" "${ARGS[@]}" --batch-size 32 --threads 1 --out "$OUT/a" 2>"$OUT/a.err" | tail -n 1 > "$OUT/a.json"
+single_run a 1
 echo "2 namespaces × 1 thread over TCP, batch 16 per rank" >&2
 ip netns exec seq-a mpirun -n 2 --host 10.77.0.1:1,10.77.0.2:1 --mca plm_rsh_agent "$OUT/agent.sh" \
   --mca pml ob1 --mca btl tcp,self --mca btl_tcp_if_include 10.77.0.0/24 --mca oob_tcp_if_include 10.77.0.0/24 \

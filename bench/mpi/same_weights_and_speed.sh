@@ -15,28 +15,18 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 STEPS="${1:-50}"
 BUCKET="${2:-4}"
-PY="${PY:-$HOME/.cache/seq-ref/venv/bin/python}"
-VOCAB="${SEQ_MINILM_DIR:-$HOME/.cache/seq/minilm}/vocab.txt"
-CORPUS=../shared/data/lm/gutenberg/train.txt
-[ -f "$VOCAB" ] || { echo "no MiniLM vocab.txt at $VOCAB" >&2; exit 1; }
-[ -f "$CORPUS" ] || { echo "no corpus at $CORPUS" >&2; exit 1; }
-command -v mpirun >/dev/null || { echo "mpirun not found: bash scripts/install-deps.sh installs Open MPI" >&2; exit 1; }
-flock /tmp/seq-build.lock swift build -c release --product seq >&2
-SEQ="$PWD/.build/release/seq"
+source bench/mpi/common.sh
 OUT="$(mktemp -d)"
 trap 'rm -rf "$OUT"' EXIT
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-ARGS=(pretrain "$CORPUS" --tokenizer "$VOCAB" --preset small --max-length 128 --lr 1e-4 --warmup 10
-      --total-steps 10000 --max-steps "$STEPS" --eval-every 0 --eval-rows 0 --checkpoint-every 0 --log-every 10 --seed 3)
 exec 9>/tmp/seq-build.lock
 flock 9
 echo "A: 1 × 1 thread, batch 32" >&2
-"$SEQ" "${ARGS[@]}" --batch-size 32 --threads 1 --out "$OUT/a" 2>"$OUT/a.err" | tail -n 1 > "$OUT/a.json"
+single_run a 1
 echo "B: mpirun -n 2 × 1 thread, batch 16 per rank" >&2
 mpirun -n 2 --bind-to core "$SEQ" "${ARGS[@]}" --batch-size 16 --threads 1 --bucket-mb "$BUCKET" --out "$OUT/b" \
   2>"$OUT/b.err" | tail -n 1 > "$OUT/b.json"
 echo "C: 1 × 2 threads, batch 32" >&2
-"$SEQ" "${ARGS[@]}" --batch-size 32 --threads 2 --out "$OUT/c" 2>"$OUT/c.err" | tail -n 1 > "$OUT/c.json"
+single_run c 2
 "$PY" - "$OUT" <<'PYEOF'
 import json, sys
 import numpy as np
