@@ -144,15 +144,9 @@ struct TrainTranslation: ParsableCommand {
     }
 
     /// The bundled corpus directory: corpora/translation under the working directory or the
-    /// package that holds this binary (.build/<config>/seq).
+    /// package that holds this binary.
     static func bundledCorpus() -> String? {
-        var candidates = [FileManager.default.currentDirectoryPath + "/corpora/translation"]
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<4 {
-            candidates.append(dir.appendingPathComponent("corpora/translation").path)
-            dir = dir.deletingLastPathComponent()
-        }
-        return candidates.first { FileManager.default.isReadableFile(atPath: $0 + "/train.en") }
+        TrainingCommand.bundledFile("corpora/translation/train.en").map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }
     }
 
     func run() throws {
@@ -172,84 +166,51 @@ struct TrainTranslation: ParsableCommand {
         let maxSteps = self.maxSteps ?? (usesBundled && maxMinutes == nil ? 300 : nil)
         let outPath = out ?? Self.defaultOut
         let outURL = URL(fileURLWithPath: outPath)
-        let existing = TrainingCheckpoint.latest(in: outURL)
-        if !resume, let existing {
-            throw ValidationError("\(outPath) already holds a run (\(existing.lastPathComponent)); pass --resume to continue it, or choose another --out")
-        }
-        if !resume, FileManager.default.fileExists(atPath: outURL.appendingPathComponent("config.json").path) {
-            throw ValidationError("\(outPath) already holds a model (config.json) and no checkpoint to resume; choose another --out")
-        }
-        if resume {
-            let fixed = Self.recipeFlags.filter { flag in CommandLine.arguments.contains { $0 == flag || $0.hasPrefix(flag + "=") } }
-            if !fixed.isEmpty {
-                throw ValidationError("--resume continues with the run's stored settings, which cannot change: remove \(fixed.joined(separator: ", "))")
-            }
-        }
+        let existing = try TrainingCommand.checkOutput(outPath, resume: resume, recipeFlags: Self.recipeFlags,
+                                                       mayChange: "limits, intervals, --average-last, --keep-checkpoints and --threads may change")
 
         var extra: [String: Any] = [:]
         let trainer: Trainer<TranslationTask>
-        do {
+        trainer = try TrainingCommand.reportingInput(out: outPath, data: paths?.src ?? outPath) {
             if resume {
                 guard let existing else { throw InputError(file: outPath, line: nil, message: "no checkpoint-<step> directory to resume from") }
-                trainer = try Trainer.resume(from: existing, taskName: TranslationTask.name) { state, directory in
+                let trainer = try Trainer.resume(from: existing, taskName: TranslationTask.name) { state, directory in
                     try TranslationTask.resume(state, directory: directory)
                 }
                 FileHandle.standardErrorWrite("resuming \(existing.path) at step \(trainer.step)\n")
-            } else {
-                let p = paths!
-                let started = DispatchTime.now().uptimeNanoseconds
-                FileHandle.standardErrorWrite("training \(separateVocab ? "two BPE vocabularies" : "a joint BPE vocabulary") of \(vocabSize) on \(p.src) + \(p.tgt)…\n")
-                let vocabulary = try TranslationVocabulary.train(sourcePath: p.src, targetPath: p.tgt, size: vocabSize, joint: !separateVocab,
-                                                                 threads: Engine.threads)
-                extra["tokenizer_seconds"] = Double((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000) / 1000
-                let task = try TranslationTask(settings: settings(vocabulary), vocabulary: vocabulary, sourcePath: p.src, targetPath: p.tgt,
-                                               validationPaths: p.valSrc.flatMap { s in p.valTgt.map { (source: s, target: $0) } })
-                trainer = try Trainer(task: task, taskName: TranslationTask.name, settings: trainerSettings(maxSteps: maxSteps))
+                return trainer
             }
-        } catch let e as InputError {
-            throw e
-        } catch let e as CorpusError {
-            throw InputError(file: e.path, line: nil, message: e.message)
-        } catch let e as CheckpointError {
-            throw InputError(file: outPath, line: nil, message: e.message)
-        } catch let e as TrainingError {
-            throw InputError(file: paths?.src ?? outPath, line: nil, message: e.message)
+            let p = paths!
+            let started = DispatchTime.now().uptimeNanoseconds
+            FileHandle.standardErrorWrite("training \(separateVocab ? "two BPE vocabularies" : "a joint BPE vocabulary") of \(vocabSize) on \(p.src) + \(p.tgt)…\n")
+            let vocabulary = try TranslationVocabulary.train(sourcePath: p.src, targetPath: p.tgt, size: vocabSize, joint: !separateVocab,
+                                                             threads: Engine.threads)
+            extra["tokenizer_seconds"] = Double((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000) / 1000
+            let task = try TranslationTask(settings: settings(vocabulary), vocabulary: vocabulary, sourcePath: p.src, targetPath: p.tgt,
+                                           validationPaths: p.valSrc.flatMap { s in p.valTgt.map { (source: s, target: $0) } })
+            return try Trainer(task: task, taskName: TranslationTask.name, settings: trainerSettings(maxSteps: maxSteps))
         }
         let task = trainer.task, m = task.settings.model
         FileHandle.standardErrorWrite("train-translation: \(m.encoderLayers)+\(m.decoderLayers) layers × \(m.width), \(m.heads) heads, ffn \(m.feedForward), \(m.normalizeBefore ? "pre" : "post")-LN, vocab \(m.vocabSize)\(task.vocabulary.isJoint ? " joint" : "/\(m.targetVocabularySize)"), \(task.model.parameterCount) parameters; \(task.corpus.count) pairs (\(task.corpus.dropped) too long), batches ≤ \(task.settings.maxTokens) tokens, lr \(trainer.settings.learningRate), warmup \(trainer.settings.warmupSteps); validation \(task.validation?.sources.count ?? 0) sentences; \(Engine.threads) threads\n")
 
-        var options = TrainingRunOptions(out: outURL)
-        options.maxSteps = maxSteps
-        options.maxMinutes = maxMinutes
-        options.maxEpochs = epochs
-        options.evalEvery = evalEvery
-        options.patience = patience
-        options.checkpointEvery = checkpointEvery
-        options.keepCheckpoints = max(keepCheckpoints, averageLast)
-        options.logEvery = logEvery
-        var summary: [String: Any]
-        do {
-            summary = try TrainingRun.run(trainer, options: options, resumed: resume)
+        let options = TrainingCommand.runOptions(out: outURL, maxSteps: maxSteps, maxMinutes: maxMinutes, epochs: epochs, evalEvery: evalEvery,
+                                                 patience: patience, keepBest: true, checkpointEvery: checkpointEvery,
+                                                 keepCheckpoints: max(keepCheckpoints, averageLast), logEvery: logEvery)
+        var summary = try TrainingCommand.reportingInput(out: outPath, data: task.sourcePath) {
+            var summary = try TrainingRun.run(trainer, options: options, resumed: resume)
             if averageLast > 1 { summary.merge(try average(trainer, out: outURL)) { _, b in b } }
-        } catch let e as CorpusError {
-            throw InputError(file: e.path, line: nil, message: e.message)
-        } catch let e as TrainingError {
-            throw InputError(file: task.sourcePath, line: nil, message: e.message)
+            return summary
         }
         summary.merge(extra) { a, _ in a }
         summary["tgt_tokens_per_s"] = summary["tokens_per_s"]
         summary["best_bleu"] = summary["best_bleu"] ?? NSNull()
         summary["preset"] = encoderLayers == nil && decoderLayers == nil && dModel == nil && heads == nil && ffn == nil ? chosenPreset.rawValue : "custom"
         summary["max_tokens"] = task.settings.maxTokens
-        let next = [
+        try TrainingCommand.finish(summary, done: "the model is in \(outPath) (config.json, model.safetensors, tokenizer.json).", next: [
             "echo 'A man is riding a bike.' | seq translate --model \(outPath)",
             "seq evaluate --task translate --model \(outPath) --src VAL.src --ref VAL.tgt",
             "seq train-translation --out \(outPath) --resume --max-steps \(trainer.step * 2)",
-        ]
-        summary["next"] = next
-        FileHandle.standardErrorWrite("done: the model is in \(outPath) (config.json, model.safetensors, tokenizer.json).\nnext:\n" + next.map { "  " + $0 + "\n" }.joined())
-        let json = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys, .withoutEscapingSlashes])
-        print(String(decoding: json, as: UTF8.self))
+        ])
     }
 
     /// Replaces the final model at OUT with the mean of the last --average-last checkpoints
