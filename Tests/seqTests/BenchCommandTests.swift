@@ -5,7 +5,7 @@ import Testing
     @Test func unknownBenchmarkIsUsageError() throws {
         let r = try CLI.run(["bench", "nope"])
         #expect(r.status == 2)
-        #expect(r.stderr.contains("The value 'nope' is invalid for '<name>'. Please provide one of 'kernels', 'embed-latency', 'attention' or 'train-step'."))
+        #expect(r.stderr.contains("The value 'nope' is invalid for '<name>'. Please provide one of 'kernels', 'embed-latency', 'attention', 'train-step' or 'decode'."))
         #expect(r.stdout.isEmpty)
     }
 

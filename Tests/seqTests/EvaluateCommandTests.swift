@@ -176,10 +176,13 @@ import Testing
         #expect(badTask.stderr.contains("translate"))
         let noTask = try CLI.run(["evaluate", "--hyp", "h", "--ref", "r"])
         #expect(noTask.status == 2)
+        let noSource = try CLI.run(["evaluate", "--task", "translate", "--model", "m", "--ref", "r"])
+        #expect(noSource.status == 2)
+        #expect(noSource.stderr.contains("--model DIR needs --src F and --ref F"))
+        // A model directory that is not there is bad input (1), named.
         let model = try CLI.run(["evaluate", "--task", "translate", "--model", "m", "--src", "s", "--ref", "r"])
-        #expect(model.status == 2)
-        #expect(model.stderr.contains(
-            "seq evaluate --task translate --model needs a translation model; seq train-translation is not built yet"))
+        #expect(model.status == 1)
+        #expect(model.stderr.contains("no config.json"))
         #expect(model.stdout.isEmpty)
         let threads = try CLI.run(["evaluate", "--task", "translate", "--hyp", "h", "--ref", "r", "--threads", "0"])
         #expect(threads.status == 2)

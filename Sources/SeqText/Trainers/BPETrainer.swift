@@ -2,16 +2,20 @@
 /// initial alphabet the 256 bytes, ranked merges by pair frequency (tokenizers' `BpeTrainer`).
 public enum BPETrainer {
     /// The tokenizer whose normalizer and pre-tokenizer give the words to count.
-    public static func counterTokenizer() -> Tokenizer {
+    /// `addPrefixSpace` treats a line's first word like the others (" word"), as the
+    /// translation vocabularies do (tokenizers' `ByteLevel(add_prefix_space=True)`).
+    public static func counterTokenizer(addPrefixSpace: Bool = false) -> Tokenizer {
         let vocab = Vocabulary(tokens: (0..<256).map { ByteLevel.token(ofBytes: [UInt8($0)]) })
         let bpe = try! BPE(vocabulary: vocab, merges: [], byteLevel: true)
-        return Tokenizer(normalizer: nil, preTokenizer: .byteLevel(addPrefixSpace: false, useRegex: true),
+        return Tokenizer(normalizer: nil, preTokenizer: .byteLevel(addPrefixSpace: addPrefixSpace, useRegex: true),
                          model: .bpe(bpe), postProcessor: nil, decoder: .byteLevel)
     }
 
-    public static func train(_ corpus: CorpusWords, options: TrainerOptions) throws -> Tokenizer {
+    /// `specials` take the first ids, in order (GPT-2's `<|endoftext|>` by default; the
+    /// translator's `<pad>`, `<s>`, `</s>`, `<unk>`).
+    public static func train(_ corpus: CorpusWords, options: TrainerOptions, specials: [String] = ["<|endoftext|>"],
+                             addPrefixSpace: Bool = false) throws -> Tokenizer {
         var vocab = Vocabulary(tokens: [])
-        let specials = ["<|endoftext|>"]
         for s in specials { vocab.add(s) }
         var byteIds = [Int32](repeating: 0, count: 256)
         for b in 0..<256 { byteIds[b] = vocab.add(ByteLevel.token(ofBytes: [UInt8(b)])) }
@@ -21,7 +25,7 @@ public enum BPETrainer {
             vocab.add(vocab.token(a)! + vocab.token(b)!)
         }
         let bpe = try BPE(vocabulary: vocab, merges: merges.map { (vocab.token($0.0)!, vocab.token($0.1)!) }, byteLevel: true)
-        return Tokenizer(normalizer: nil, preTokenizer: .byteLevel(addPrefixSpace: false, useRegex: true), model: .bpe(bpe),
+        return Tokenizer(normalizer: nil, preTokenizer: .byteLevel(addPrefixSpace: addPrefixSpace, useRegex: true), model: .bpe(bpe),
                          postProcessor: nil, decoder: .byteLevel,
                          addedTokens: specials.map { AddedToken(content: $0, id: vocab.id($0)!) })
     }

@@ -41,3 +41,14 @@ public struct CorpusWords {
         return CorpusWords(words: pairs.map(\.0), counts: pairs.map(\.1))
     }
 }
+
+extension CorpusWords {
+    /// The words of several corpora counted as one (a joint vocabulary over the source and
+    /// target sides of a parallel corpus), sorted bytewise as `count` sorts them.
+    public static func merged(_ parts: [CorpusWords]) -> CorpusWords {
+        var totals = [[UInt8]: Int]()
+        for part in parts { for (w, c) in zip(part.words, part.counts) { totals[w, default: 0] += c } }
+        let sorted = totals.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+        return CorpusWords(words: sorted.map(\.key), counts: sorted.map(\.value))
+    }
+}

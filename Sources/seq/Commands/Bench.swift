@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SeqTasks
 import SeqTensor
 
 struct Bench: ParsableCommand {
@@ -9,11 +10,13 @@ struct Bench: ParsableCommand {
             Benchmarks: kernels (sgemm, GELU, softmax, layer norm; ../shared/ref/torch_kernels.py's contract), \
             embed-latency (batch-1, 32-token sentence embedding; bert_infer.py --latency's contract, needs --model), \
             attention (full vs windowed ±16 self-attention at length 1024), \
-            train-step (masked-LM training step, --preset, --repeats steps).
+            train-step (masked-LM training step, --preset, --repeats steps), \
+            decode (translation decoding: ../shared/ref/seq2seq_ref.py decode's contract; --configs, --sentences, \
+            --data, --model for a trained model).
             """)
 
     enum Name: String, ExpressibleByArgument, CaseIterable {
-        case kernels, embedLatency = "embed-latency", attention, trainStep = "train-step"
+        case kernels, embedLatency = "embed-latency", attention, trainStep = "train-step", decode
     }
 
     @Argument(help: "The benchmark.")
@@ -39,6 +42,15 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed runs (embed-latency).")
     var runs = 200
 
+    @Option(help: "METHOD:BATCH list (decode).")
+    var configs = "greedy:1,greedy:64,beam5:1,beam5:64"
+
+    @Option(help: "First N validation sentences (decode).")
+    var sentences = 500
+
+    @Option(help: "Folder with train.{en,de} and val.en (decode).")
+    var data = "../shared/data/translation/multi30k"
+
     func validate() throws {
         if name == .embedLatency && model == nil { throw ValidationError("embed-latency needs --model DIR") }
         if warmup < 0 { throw ValidationError("--warmup must be at least 0, got \(warmup)") }
@@ -53,6 +65,16 @@ struct Bench: ParsableCommand {
             bench.preset = preset
             bench.steps = max(1, min(repeats, 1000))
             let data = try JSONSerialization.data(withJSONObject: bench.run(), options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        if name == .decode {
+            let bench = DecodeBenchmark(data: data, model: model, sentences: sentences, configs: configs, seed: compute.seed)
+            let result: [String: Any]
+            do { result = try bench.run() } catch let e as CorpusError {
+                throw InputError(file: e.path, line: nil, message: e.message)
+            }
+            let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
             return
         }

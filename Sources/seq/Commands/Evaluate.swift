@@ -27,18 +27,22 @@ struct Evaluate: ParsableCommand {
     @Option(help: "References: one per line, as many lines as --hyp.")
     var ref: String?
 
-    @Option(help: ArgumentHelp("A translation model directory (not available yet).", visibility: .hidden))
+    @Option(help: "A translation model directory: translate --src with it and score the translations (instead of --hyp).")
     var model: String?
 
-    @Option(help: ArgumentHelp("Source sentences to translate with --model (not available yet).", visibility: .hidden))
+    @Option(help: "Source sentences to translate with --model, line-aligned with --ref.")
     var src: String?
+
+    @OptionGroup var decoding: DecodingFlags
 
     @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
         if model != nil || src != nil {
-            throw ValidationError(
-                "seq evaluate --task translate --model needs a translation model; seq train-translation is not built yet")
+            guard model != nil, src != nil, ref != nil, hyp == nil else {
+                throw ValidationError("seq evaluate --task translate --model DIR needs --src F and --ref F (and no --hyp)")
+            }
+            return
         }
         guard hyp != nil, ref != nil else {
             throw ValidationError("seq evaluate --task translate needs --hyp F and --ref F (one sentence per line in each)")
@@ -47,10 +51,11 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         compute.apply()
-        guard let hyp, let ref else { return }
+        guard let ref, let hyp = hyp ?? src else { return }
+        let translated = try model.map { try ModelHypotheses.translate(src: hyp, model: $0, decoding: decoding, seed: compute.seed) }
         let hypotheses: [String], references: [String]
         do {
-            hypotheses = try TextLines.read(path: hyp)
+            if let translated { hypotheses = translated } else { hypotheses = try TextLines.read(path: hyp) }
             references = try TextLines.read(path: ref)
         } catch {
             throw InputError(file: error.path, line: nil, message: error.message)

@@ -151,16 +151,8 @@ struct Pretrain: ParsableCommand {
                               "--eval-rows", "--eval-file", "--seed"]
 
     /// The bundled corpus: corpora/default.txt under the working directory or the package
-    /// that holds this binary (.build/<config>/seq).
-    static func bundledCorpus() -> String? {
-        var candidates = [FileManager.default.currentDirectoryPath + "/corpora/default.txt"]
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<4 {
-            candidates.append(dir.appendingPathComponent("corpora/default.txt").path)
-            dir = dir.deletingLastPathComponent()
-        }
-        return candidates.first { FileManager.default.isReadableFile(atPath: $0) }
-    }
+    /// that holds this binary.
+    static func bundledCorpus() -> String? { TrainingCommand.bundledFile("corpora/default.txt") }
 
     func run() throws {
         compute.apply()
@@ -183,89 +175,53 @@ struct Pretrain: ParsableCommand {
         let maxSteps = self.maxSteps ?? (usesBundled && maxMinutes == nil ? 300 : nil)
         let outPath = out ?? "runs/pretrain-\(corpusPath.map { usesBundled ? "default" : URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? "default")-\(preset.rawValue)"
         let outURL = URL(fileURLWithPath: outPath)
-        let existing = TrainingCheckpoint.latest(in: outURL)
-        if !resume, let existing {
-            throw ValidationError("\(outPath) already holds a run (\(existing.lastPathComponent)); pass --resume to continue it, or choose another --out")
-        }
-        if !resume, ["config.json", "model.safetensors"].contains(where: { FileManager.default.fileExists(atPath: outURL.appendingPathComponent($0).path) }) {
-            throw ValidationError("\(outPath) already holds a model (config.json or model.safetensors) and no checkpoint to resume; choose another --out")
-        }
-        if resume {
-            let fixed = Self.recipeFlags.filter { flag in CommandLine.arguments.contains { $0 == flag || $0.hasPrefix(flag + "=") } }
-            if !fixed.isEmpty {
-                throw ValidationError("--resume continues with the run's stored settings, which cannot change: remove \(fixed.joined(separator: ", ")) (only --max-steps, --max-minutes, --epochs, --patience, --eval-every, --checkpoint-every, --keep-checkpoints, --log-every, --threads and the corpus may be given)")
-            }
-        }
+        let existing = try TrainingCommand.checkOutput(outPath, resume: resume, recipeFlags: Self.recipeFlags,
+                                                       mayChange: "only --max-steps, --max-minutes, --epochs, --patience, --eval-every, --checkpoint-every, --keep-checkpoints, --log-every, --threads and the corpus may be given")
 
         var extra: [String: Any] = [:]
         let trainer: Trainer<PretrainingTask>
         let shownCorpus = corpusPath ?? "the checkpoint's corpus"
-        do {
+        trainer = try TrainingCommand.reportingInput(out: outPath, data: shownCorpus) {
             if resume {
                 guard let existing else {
                     throw InputError(file: outPath, line: nil, message: "no checkpoint-<step> directory to resume from")
                 }
-                trainer = try Trainer.resume(from: existing, taskName: PretrainingTask.name, reducer: reducer) { state, directory in
+                let trainer = try Trainer.resume(from: existing, taskName: PretrainingTask.name, reducer: reducer) { state, directory in
                     try PretrainingTask.resume(state, directory: directory, corpusPath: corpusPath, parallel: reducer.dataParallel)
                 }
                 if reducer.isMain { FileHandle.standardErrorWrite("resuming \(existing.path) at step \(trainer.step)\n") }
-            } else {
-                let path = corpusPath!
-                let started = DispatchTime.now().uptimeNanoseconds
-                let tok = try loadOrTrainTokenizer(path)
-                extra["tokenizer_seconds"] = Double((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000) / 1000
-                let task = try PretrainingTask(settings: settings(vocabSize: tok.vocabularySize), tokenizer: tok,
-                                               corpusPath: path, evalFile: evalFile, parallel: reducer.dataParallel)
-                trainer = try Trainer(task: task, taskName: PretrainingTask.name, settings: trainerSettings(maxSteps: maxSteps),
-                                      reducer: reducer)
+                return trainer
             }
-        } catch let e as InputError {
-            throw e
-        } catch let e as CorpusError {
-            throw InputError(file: e.path, line: nil, message: e.message)
-        } catch let e as CheckpointError {
-            throw InputError(file: outPath, line: nil, message: e.message)
-        } catch let e as TrainingError {
-            throw InputError(file: shownCorpus, line: nil, message: e.message)
+            let path = corpusPath!
+            let started = DispatchTime.now().uptimeNanoseconds
+            let tok = try loadOrTrainTokenizer(path)
+            extra["tokenizer_seconds"] = Double((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000) / 1000
+            let task = try PretrainingTask(settings: settings(vocabSize: tok.vocabularySize), tokenizer: tok,
+                                           corpusPath: path, evalFile: evalFile, parallel: reducer.dataParallel)
+            return try Trainer(task: task, taskName: PretrainingTask.name, settings: trainerSettings(maxSteps: maxSteps), reducer: reducer)
         }
         let task = trainer.task
         let s = task.settings, t = trainer.settings
         if reducer.isMain { FileHandle.standardErrorWrite("pretrain: \(s.model.layerCount) layers × \(s.model.hiddenSize), \(s.model.headCount) heads, ffn \(s.model.intermediateSize), vocab \(s.model.vocabSize), \(task.model.parameterCount) parameters; batch \(s.batchSize)×\(s.sequenceLength)\(t.accumulationSteps > 1 ? " ×\(t.accumulationSteps)" : ""), lr \(t.learningRate), held-out \(task.heldOut.rows.count) rows; \(Engine.threads) threads\(reducer.worldSize > 1 ? " × \(reducer.worldSize) processes" : "")\n") }
 
-        var options = TrainingRunOptions(out: outURL)
-        options.maxSteps = maxSteps
-        options.maxMinutes = maxMinutes
-        options.maxEpochs = epochs
-        options.evalEvery = evalEvery
-        options.patience = patience
-        options.keepBest = keepBest
-        options.checkpointEvery = checkpointEvery
-        options.keepCheckpoints = keepCheckpoints
-        options.logEvery = logEvery
+        let options = TrainingCommand.runOptions(out: outURL, maxSteps: maxSteps, maxMinutes: maxMinutes, epochs: epochs, evalEvery: evalEvery,
+                                                 patience: patience, keepBest: keepBest, checkpointEvery: checkpointEvery,
+                                                 keepCheckpoints: keepCheckpoints, logEvery: logEvery)
         extra["preset"] = usesBundled || (layers == nil && hidden == nil && heads == nil && ffn == nil) ? preset.rawValue : "custom"
         extra["corpus"] = task.corpus.path
         extra["batch"] = s.batchSize
         extra["seq_len"] = s.sequenceLength
-        var summary: [String: Any]
-        do {
-            summary = try TrainingRun.run(trainer, options: options, resumed: resume, stepLimit: t.totalSteps)
-        } catch let e as CorpusError {
-            throw InputError(file: e.path, line: nil, message: e.message)
-        } catch let e as TrainingError {
-            throw InputError(file: task.corpus.path, line: nil, message: e.message)
+        var summary = try TrainingCommand.reportingInput(out: outPath, data: task.corpus.path) {
+            try TrainingRun.run(trainer, options: options, resumed: resume, stepLimit: t.totalSteps)
         }
         summary.merge(extra) { a, _ in a }
         reducer.finish(&summary)
         guard reducer.isMain else { return }
-        let next = [
+        try TrainingCommand.finish(summary, done: "the model is in \(outPath) (config.json, model.safetensors, vocab.txt; transformers' BertForMaskedLM loads it).", next: [
             "echo 'the harbor at dawn' | seq embed --model \(outPath)",
             "seq pretrain --out \(outPath) --resume --max-steps \(trainer.step * 2)",
             "python bench/pretrain/interop.py \(outPath)",
-        ]
-        summary["next"] = next
-        FileHandle.standardErrorWrite("done: the model is in \(outPath) (config.json, model.safetensors, vocab.txt; transformers' BertForMaskedLM loads it).\nnext:\n" + next.map { "  " + $0 + "\n" }.joined())
-        let json = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys, .withoutEscapingSlashes])
-        print(String(decoding: json, as: UTF8.self))
+        ])
     }
 
     func settings(vocabSize: Int) -> PretrainingSettings {

@@ -1,0 +1,68 @@
+import Foundation
+import SeqModels
+import SeqText
+
+/// Text in, text out: encodes lines, cuts over-long sources into pieces the model can
+/// take, groups sentences of similar length into batches, runs greedy or beam search, and
+/// puts the detokenized translations back in input order. An empty line gives an empty line.
+public final class SentenceTranslator {
+    public let model: Translator
+    public let vocabulary: TranslationVocabulary
+    public var options: DecodingOptions
+    /// Sentences decoded together.
+    public var batchSize: Int
+    /// Longest source piece, in tokens: longer lines are translated in pieces of this many
+    /// tokens and the translations joined with a space.
+    public let pieceTokens: Int
+    let encoder: LineEncoder
+
+    public init(model: Translator, vocabulary: TranslationVocabulary, options: DecodingOptions = DecodingOptions(),
+                batchSize: Int = 64, pieceTokens: Int = 200) {
+        self.model = model
+        self.vocabulary = vocabulary
+        self.options = options
+        self.batchSize = max(1, batchSize)
+        // The source with its </s> and the target's cap must both fit the positions.
+        let byCap = Int(Double(model.config.maxPositions - options.lengthSlack) / max(options.maxLengthRatio, 1))
+        self.pieceTokens = max(1, min(pieceTokens, model.config.maxPositions - 1, byCap))
+        encoder = vocabulary.source.makeLineEncoder()
+    }
+
+    /// The source ids of a line and whether it had to be cut into pieces.
+    public func pieces(of line: String) -> [[Int32]] {
+        let ids = vocabulary.encodeSource(line, encoder: encoder)
+        guard ids.count > pieceTokens else { return ids.isEmpty ? [] : [ids] }
+        return stride(from: 0, to: ids.count, by: pieceTokens).map { Array(ids[$0..<min(ids.count, $0 + pieceTokens)]) }
+    }
+
+    /// Translations of `lines`, in order; `split` receives the indices of lines translated
+    /// in pieces.
+    public func translate(_ lines: [String], split: ((Int) -> Void)? = nil) -> [String] {
+        let encoded = lines.map(pieces(of:))
+        for (i, p) in encoded.enumerated() where p.count > 1 { split?(i) }
+        let outputs = translate(ids: encoded.flatMap { $0 })
+        var next = 0
+        return encoded.map { p in
+            defer { next += p.count }
+            return outputs[next..<(next + p.count)].map(vocabulary.decodeTarget).filter { !$0.isEmpty }.joined(separator: " ")
+        }
+    }
+
+    /// Generated ids for each source (ids without specials), batching sources of similar
+    /// length together.
+    public func translate(ids sources: [[Int32]]) -> [[Int32]] {
+        var out = [[Int32]](repeating: [], count: sources.count)
+        let order = sources.indices.sorted { (sources[$0].count, $0) < (sources[$1].count, $1) }
+        for start in stride(from: 0, to: order.count, by: batchSize) {
+            let chunk = Array(order[start..<min(order.count, start + batchSize)])
+            for (i, ids) in zip(chunk, decode(chunk.map { sources[$0] })) { out[i] = ids }
+        }
+        return out
+    }
+
+    /// One batch, in the order given (no sorting): the decoding benchmark's batches.
+    public func decode(_ batch: [[Int32]]) -> [[Int32]] {
+        options.beam > 1 ? BeamSearch.run(model, sources: batch, options: options)
+            : GreedySearch.run(model, sources: batch, options: options)
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import SeqModels
+import SeqTasks
+
+/// How `seq translate` and `seq evaluate --model` decode: shared flags, one meaning.
+struct DecodingFlags: ParsableArguments {
+    @Option(help: "Beam size (1: greedy).")
+    var beam = 5
+    @Option(name: .customLong("batch-size"), help: "Sentences decoded together (sentences of similar length are grouped).")
+    var batchSize = 64
+    @Option(name: .customLong("max-length-ratio"), help: "Outputs are capped at int(R × source tokens) + 10 tokens.")
+    var maxLengthRatio = 1.5
+    @Option(name: .customLong("length-penalty"), help: "Beam search scores finished hypotheses as log P / length^A (fairseq's; 0: none).")
+    var lengthPenalty = 1.0
+    @Option(name: .customLong("sample-top-k"), help: "Sample from the K most likely tokens instead of searching (0: off; with --beam 1).")
+    var sampleTopK = 0
+    @Option(help: "Sampling temperature (with --sample-top-k).")
+    var temperature: Float = 1
+
+    func validate() throws {
+        if beam < 1 { throw ValidationError("--beam must be at least 1, got \(beam)") }
+        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+        if !(maxLengthRatio > 0 && maxLengthRatio.isFinite) { throw ValidationError("--max-length-ratio must be a positive number, got \(maxLengthRatio)") }
+        if !lengthPenalty.isFinite { throw ValidationError("--length-penalty must be a number, got \(lengthPenalty)") }
+        if sampleTopK < 0 { throw ValidationError("--sample-top-k must be non-negative, got \(sampleTopK)") }
+        if sampleTopK > 0 && beam > 1 { throw ValidationError("--sample-top-k samples one hypothesis: use it with --beam 1") }
+        if !(temperature > 0 && temperature.isFinite) { throw ValidationError("--temperature must be a positive number, got \(temperature)") }
+    }
+
+    func options(seed: UInt64) -> DecodingOptions {
+        var o = DecodingOptions()
+        o.beam = beam
+        o.maxLengthRatio = maxLengthRatio
+        o.lengthPenalty = lengthPenalty
+        o.sampleTopK = sampleTopK
+        o.temperature = temperature
+        o.seed = seed
+        return o
+    }
+
+    /// The translator in `model` (default: the directory seq train-translation writes
+    /// without arguments), refusing other kinds of model in one sentence.
+    func translator(model: String?, seed: UInt64) throws -> SentenceTranslator {
+        let path = model ?? TrainTranslation.defaultOut
+        let url = URL(fileURLWithPath: path)
+        if model == nil && !FileManager.default.fileExists(atPath: url.appendingPathComponent("config.json").path) {
+            throw InputError(file: path, line: nil,
+                             message: "no translation model here; make one with `seq train-translation` (a few minutes on the bundled corpus) or pass --model DIR")
+        }
+        do {
+            let translator = try Translator.load(directory: url)
+            guard translator.config.decoder == .autoregressive else {
+                throw CheckpointError("\(path) holds a \(translator.config.decoder.rawValue) model, which this seq cannot decode yet")
+            }
+            let vocabulary = try TranslationVocabulary.load(directory: url)
+            return SentenceTranslator(model: translator, vocabulary: vocabulary, options: options(seed: seed), batchSize: batchSize)
+        } catch let e as CheckpointError {
+            throw InputError(file: path, line: nil, message: e.message.hasPrefix(path) ? String(e.message.dropFirst(path.count)).trimmingCharacters(in: CharacterSet(charactersIn: ": ")) : e.message)
+        } catch let e as CorpusError {
+            throw InputError(file: e.path, line: nil, message: e.message)
+        } catch let e as TrainingError {
+            throw InputError(file: path, line: nil, message: e.message)
+        }
+    }
+}
