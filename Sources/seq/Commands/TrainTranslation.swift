@@ -98,6 +98,7 @@ struct TrainTranslation: ParsableCommand {
     var logEvery = 10
 
     @OptionGroup var compute: ComputeOptions
+    @OptionGroup var distributed: DistributedOptions
 
     static let defaultOut = "runs/translate-default"
 
@@ -169,29 +170,33 @@ struct TrainTranslation: ParsableCommand {
         let existing = try TrainingCommand.checkOutput(outPath, resume: resume, recipeFlags: Self.recipeFlags,
                                                        mayChange: "limits, intervals, --average-last, --keep-checkpoints and --threads may change")
 
+        // Under mpirun with several ranks: each takes its share of every global batch (--max-tokens
+        // is per rank), rank 0 alone writes and reports.
+        let reducer = try distributed.reducer()
         var extra: [String: Any] = [:]
         let trainer: Trainer<TranslationTask>
         trainer = try TrainingCommand.reportingInput(out: outPath, data: paths?.src ?? outPath) {
             if resume {
                 guard let existing else { throw InputError(file: outPath, line: nil, message: "no checkpoint-<step> directory to resume from") }
-                let trainer = try Trainer.resume(from: existing, taskName: TranslationTask.name) { state, directory in
-                    try TranslationTask.resume(state, directory: directory)
+                let trainer = try Trainer.resume(from: existing, taskName: TranslationTask.name, reducer: reducer) { state, directory in
+                    try TranslationTask.resume(state, directory: directory, parallel: reducer.dataParallel)
                 }
-                FileHandle.standardErrorWrite("resuming \(existing.path) at step \(trainer.step)\n")
+                if reducer.isMain { FileHandle.standardErrorWrite("resuming \(existing.path) at step \(trainer.step)\n") }
                 return trainer
             }
             let p = paths!
             let started = DispatchTime.now().uptimeNanoseconds
-            FileHandle.standardErrorWrite("training \(separateVocab ? "two BPE vocabularies" : "a joint BPE vocabulary") of \(vocabSize) on \(p.src) + \(p.tgt)…\n")
+            if reducer.isMain { FileHandle.standardErrorWrite("training \(separateVocab ? "two BPE vocabularies" : "a joint BPE vocabulary") of \(vocabSize) on \(p.src) + \(p.tgt)…\n") }
             let vocabulary = try TranslationVocabulary.train(sourcePath: p.src, targetPath: p.tgt, size: vocabSize, joint: !separateVocab,
                                                              threads: Engine.threads)
             extra["tokenizer_seconds"] = Double((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000) / 1000
             let task = try TranslationTask(settings: settings(vocabulary), vocabulary: vocabulary, sourcePath: p.src, targetPath: p.tgt,
-                                           validationPaths: p.valSrc.flatMap { s in p.valTgt.map { (source: s, target: $0) } })
-            return try Trainer(task: task, taskName: TranslationTask.name, settings: trainerSettings(maxSteps: maxSteps))
+                                           validationPaths: p.valSrc.flatMap { s in p.valTgt.map { (source: s, target: $0) } },
+                                           parallel: reducer.dataParallel)
+            return try Trainer(task: task, taskName: TranslationTask.name, settings: trainerSettings(maxSteps: maxSteps), reducer: reducer)
         }
         let task = trainer.task, m = task.settings.model
-        FileHandle.standardErrorWrite("train-translation: \(m.encoderLayers)+\(m.decoderLayers) layers × \(m.width), \(m.heads) heads, ffn \(m.feedForward), \(m.normalizeBefore ? "pre" : "post")-LN, vocab \(m.vocabSize)\(task.vocabulary.isJoint ? " joint" : "/\(m.targetVocabularySize)"), \(task.model.parameterCount) parameters; \(task.corpus.count) pairs (\(task.corpus.dropped) too long), batches ≤ \(task.settings.maxTokens) tokens, lr \(trainer.settings.learningRate), warmup \(trainer.settings.warmupSteps); validation \(task.validation?.sources.count ?? 0) sentences; \(Engine.threads) threads\n")
+        if reducer.isMain { FileHandle.standardErrorWrite("train-translation: \(m.encoderLayers)+\(m.decoderLayers) layers × \(m.width), \(m.heads) heads, ffn \(m.feedForward), \(m.normalizeBefore ? "pre" : "post")-LN, vocab \(m.vocabSize)\(task.vocabulary.isJoint ? " joint" : "/\(m.targetVocabularySize)"), \(task.model.parameterCount) parameters; \(task.corpus.count) pairs (\(task.corpus.dropped) too long), batches ≤ \(task.settings.maxTokens) tokens, lr \(trainer.settings.learningRate), warmup \(trainer.settings.warmupSteps); validation \(task.validation?.sources.count ?? 0) sentences; \(Engine.threads) threads\(reducer.worldSize > 1 ? " × \(reducer.worldSize) processes" : "")\n") }
 
         let options = TrainingCommand.runOptions(out: outURL, maxSteps: maxSteps, maxMinutes: maxMinutes, epochs: epochs, evalEvery: evalEvery,
                                                  patience: patience, keepBest: true, checkpointEvery: checkpointEvery,
@@ -206,6 +211,8 @@ struct TrainTranslation: ParsableCommand {
         summary["best_bleu"] = summary["best_bleu"] ?? NSNull()
         summary["preset"] = encoderLayers == nil && decoderLayers == nil && dModel == nil && heads == nil && ffn == nil ? chosenPreset.rawValue : "custom"
         summary["max_tokens"] = task.settings.maxTokens
+        reducer.finish(&summary)
+        guard reducer.isMain else { return }
         try TrainingCommand.finish(summary, done: "the model is in \(outPath) (config.json, model.safetensors, tokenizer.json).", next: [
             "echo 'A man is riding a bike.' | seq translate --model \(outPath)",
             "seq evaluate --task translate --model \(outPath) --src VAL.src --ref VAL.tgt",
@@ -216,14 +223,17 @@ struct TrainTranslation: ParsableCommand {
     /// Replaces the final model at OUT with the mean of the last --average-last checkpoints
     /// and scores it on the validation set.
     func average(_ trainer: Trainer<TranslationTask>, out: URL) throws -> [String: Any] {
+        _ = trainer.reducer.sum([0])   // a barrier: rank 0 has written its last checkpoint
         let dirs = TrainingCheckpoint.checkpoints(in: out).suffix(averageLast).map(\.url)
         guard dirs.count > 1 else { return ["averaged_checkpoints": dirs.count] }
+        // Every rank averages (the checkpoints rank 0 wrote: one machine, or the same path on a
+        // shared file system, as --resume needs) so all score the same model; rank 0 saves it.
         try CheckpointAveraging.average(Array(dirs), into: trainer.task.model)
-        try trainer.task.saveModel(to: out)
+        if trainer.reducer.isMain { try trainer.task.saveModel(to: out) }
         var result: [String: Any] = ["averaged_checkpoints": dirs.count]
         if let e = try trainer.task.evaluate(step: trainer.step, reducer: trainer.reducer) {
             result["averaged_bleu"] = e.metrics["bleu"]
-            FileHandle.standardErrorWrite("averaged \(dirs.count) checkpoints: validation BLEU \(String(format: "%.2f", e.metrics["bleu"] ?? 0))\n")
+            if trainer.reducer.isMain { FileHandle.standardErrorWrite("averaged \(dirs.count) checkpoints: validation BLEU \(String(format: "%.2f", e.metrics["bleu"] ?? 0))\n") }
         }
         return result
     }
