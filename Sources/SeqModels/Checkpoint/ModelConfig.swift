@@ -71,6 +71,18 @@ public struct ModelKind: Sendable, Equatable {
 }
 
 public enum ModelDirectory {
+    /// The model directory a path means: the path itself, or its directory when it names a
+    /// file of one (`DIR/config.json`, `DIR/model.safetensors`), which users often pass.
+    public static func url(forPath path: String) -> URL {
+        let url = URL(fileURLWithPath: path)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+           ["config.json", "model.safetensors"].contains(url.lastPathComponent) {
+            return url.deletingLastPathComponent()
+        }
+        return url
+    }
+
     /// Writes a model directory: model.safetensors (parameters and buffers under their
     /// Hugging Face names) and config.json recording `architecture`, each atomically
     /// (temporary file, fsync, rename), weights first, so a directory with a new config.json

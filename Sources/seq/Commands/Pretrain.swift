@@ -193,6 +193,14 @@ struct Pretrain: ParsableCommand {
             }
         }
 
+        // Sizes, batch and memory are checked before a vocabulary is trained (a trained one
+        // has at most --vocab-size tokens; a given tokenizer is checked again once loaded).
+        if !resume, let problem = settings(vocabSize: tokenizer == nil ? vocabSize : 1).problem() {
+            throw ValidationError(problem)
+        }
+
+        try OutputDirectory.create(outPath, flag: "--out")
+
         var extra: [String: Any] = [:]
         let trainer: Trainer<PretrainingTask>
         let shownCorpus = corpusPath ?? "the checkpoint's corpus"
@@ -258,7 +266,7 @@ struct Pretrain: ParsableCommand {
         summary["next"] = next
         FileHandle.standardErrorWrite("done: the model is in \(outPath) (config.json, model.safetensors, vocab.txt; transformers' BertForMaskedLM loads it).\nnext:\n" + next.map { "  " + $0 + "\n" }.joined())
         let json = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys, .withoutEscapingSlashes])
-        print(String(decoding: json, as: UTF8.self))
+        try StandardOutput.write(json + Data("\n".utf8))
     }
 
     func settings(vocabSize: Int) -> PretrainingSettings {
