@@ -43,6 +43,7 @@ for t in "${targets[@]}"; do
     # unbounded allocation is a finding too); leaks are reported by AddressSanitizer.
     # The runs take the lock too: on a shared machine a fuzzer is a CPU-bound job.
     SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
+        LSAN_OPTIONS=suppressions="$ROOT/fuzz/lsan.supp" \
         flock /tmp/seq-build.lock "$BIN/fuzz-$t" "$corpus" "$ROOT/fuzz/seeds/$t" "${limit[@]}" -timeout=1 -rss_limit_mb=2048 \
         -max_len=16384 -artifact_prefix="$findings/" -print_final_stats=1 >"$log" 2>&1
     rc=$?

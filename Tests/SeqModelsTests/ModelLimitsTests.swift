@@ -70,6 +70,17 @@ struct ModelLimitsTests {
         #expect(ModelDirectory.url(forPath: dir.path).path == dir.path)
     }
 
+    /// A model path that is a file gives the system's reason, not Foundation's error code.
+    @Test func configUnderAFileSaysWhy() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("seq-limits-\(UUID().uuidString)")
+        try Data("x".utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        #expect(throws: CheckpointError.self) { try BertConfig.load(directory: file) }
+        do { _ = try BertConfig.load(directory: file) } catch {
+            #expect(error.message.contains("Not a directory") && !error.message.contains("NSCocoaErrorDomain"), "\(error.message)")
+        }
+    }
+
     /// A tokenizer that can produce an id the model has no embedding for is refused when
     /// the directory loads (it used to trap in indexSelect on the first such token).
     @Test func tokenizerIdsBeyondVocabSizeAreRefused() throws {

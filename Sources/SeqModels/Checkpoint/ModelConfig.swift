@@ -29,9 +29,8 @@ extension ModelConfig {
     /// Reads and validates DIR/config.json; errors name the file and the bad key.
     public static func load(directory: URL) throws(CheckpointError) -> Self {
         let url = directory.appendingPathComponent("config.json")
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw CheckpointError("\(url.path): cannot read the model's config.json (\(ModelDirectory.reason(error))); expected a model directory")
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw CheckpointError("\(url.path): cannot read the model's config.json (\(ModelDirectory.unreadable(url.path))); expected a model directory")
         }
         let config: Self
         do { config = try JSONDecoder().decode(Self.self, from: data) } catch {
@@ -103,6 +102,14 @@ public enum ModelDirectory {
         let kind = try ModelKind.read(directory)
         if kind.architectures.isEmpty || kind.architectures.contains(where: accepted.contains) { return kind }
         throw CheckpointError("\(directory.path) holds a \(kind.name) model, but \(purpose) needs one of: \(accepted.joined(separator: ", "))")
+    }
+
+    /// Why a file cannot be read, as the system says it ("No such file or directory", "Not
+    /// a directory", "Permission denied"); Foundation's errors on Linux only give a code.
+    static func unreadable(_ path: String) -> String {
+        let fd = open(path, O_RDONLY)
+        if fd >= 0 { close(fd); return "cannot read it" }
+        return String(cString: strerror(errno))
     }
 
     static func reason(_ error: Error) -> String {
