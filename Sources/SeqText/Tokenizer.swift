@@ -96,6 +96,16 @@ public final class Tokenizer: Sendable {
 
     public var vocabularySize: Int { vocabulary.count }
 
+    /// The largest id this tokenizer can produce: of the vocabulary, the added tokens and
+    /// the post-processor's special tokens (nil for an empty vocabulary). A model needs an
+    /// embedding row for each.
+    public var largestId: Int32? {
+        var ids = addedTokens.map(\.id)
+        if vocabulary.count > 0 { ids.append(Int32(vocabulary.count - 1)) }
+        if let p = postProcessor { ids += p.specialTokens.values.flatMap { $0.ids } }
+        return ids.max()
+    }
+
     /// A reusable encoder (scratch buffers) for one thread.
     public func makeLineEncoder() -> LineEncoder { LineEncoder(self) }
 

@@ -46,8 +46,19 @@ enum Main {
         do {
             var command = try Seq.parseAsRoot()
             try command.run()
+            // Whatever went through stdio (help, version) must reach its file too.
+            if fflush(nil) != 0 {
+                FileHandle.standardErrorWrite("seq: <stdout>: cannot write the output: \(String(cString: strerror(errno)))\n")
+                exit(1)
+            }
         } catch let error as InputError {
             FileHandle.standardErrorWrite("seq: \(error.description)\n")
+            exit(1)
+        } catch let error as NSError where error.domain == NSCocoaErrorDomain || error.domain == NSPOSIXErrorDomain {
+            // A file operation that failed (output path a file, read-only, disk full): one
+            // sentence naming the file, not Foundation's dump.
+            let file = FoundationErrors.path(error).map { "\($0): " } ?? ""
+            FileHandle.standardErrorWrite("seq: \(file)\(FoundationErrors.reason(error))\n")
             exit(1)
         } catch {
             let code = Seq.exitCode(for: error)

@@ -21,13 +21,19 @@ enum CLI {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates.last!
     }()
 
-    static func run(_ arguments: [String], stdin: Data = Data()) throws -> CLIResult {
+    /// `stdoutFile`: send stdout to this file (e.g. /dev/full) instead of capturing it.
+    static func run(_ arguments: [String], stdin: Data = Data(), stdoutFile: String? = nil) throws -> CLIResult {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
         let inPipe = Pipe(), outPipe = Pipe(), errPipe = Pipe()
         process.standardInput = inPipe
-        process.standardOutput = outPipe
+        if let stdoutFile, let handle = FileHandle(forWritingAtPath: stdoutFile) {
+            process.standardOutput = handle
+            try? outPipe.fileHandleForWriting.close()
+        } else {
+            process.standardOutput = outPipe
+        }
         process.standardError = errPipe
         try process.run()
         // Feed stdin and drain both outputs concurrently so large outputs cannot deadlock.

@@ -1,3 +1,4 @@
+import SeqCore
 import SeqNN
 
 /// BERT's hyper-parameters under Hugging Face's config.json keys, so a model directory
@@ -91,6 +92,8 @@ public struct BertConfig: Codable, Sendable, Equatable {
                  "hidden_act '\(hiddenActivation)' is not one of gelu, gelu_new, gelu_pytorch_tanh, relu")
         try need((0..<1).contains(hiddenDropout) && (0..<1).contains(attentionDropout), "dropout probabilities must be in [0, 1)")
         try need(layerNormEpsilon > 0, "layer_norm_eps must be positive")
+        try need(padTokenID >= 0 && padTokenID < vocabSize, "pad_token_id \(padTokenID) is not an id of the vocabulary (0..<\(vocabSize))")
+        try requireWeightsFit()
     }
 
     /// 2 layers × 128, 2 heads, ffn 512.

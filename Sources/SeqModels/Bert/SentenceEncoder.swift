@@ -17,10 +17,45 @@ public final class SentenceEncoder {
     }
 
     /// Loads a model directory: config.json, model.safetensors, tokenizer.json or vocab.txt.
+    /// The config and the tokenizer are read before the weights, and the tokenizer must not
+    /// produce an id the model's `vocab_size` has no embedding for.
     public convenience init(directory: URL, maxLength: Int) throws {
-        let model = try BertModel.load(directory: directory)
+        let config = try BertConfig.load(directory: directory)
         let tokenizer = try Tokenizer.load(path: directory.path)
+        if let id = tokenizer.largestId, Int(id) >= config.vocabSize {
+            throw CheckpointError("\(directory.path): the tokenizer has token id \(id) but config.json's vocab_size is \(config.vocabSize); expected a tokenizer made for this model")
+        }
+        let model = try BertModel.load(directory: directory)
         self.init(model: model, tokenizer: tokenizer, maxLength: min(maxLength, model.config.maxPositions))
+    }
+
+    /// How many bytes at the head of `line` give the same (truncated) encoding as the
+    /// whole line, so that a 20 MB line costs the tokenizer a few kilobytes: the line is cut
+    /// before an ASCII whitespace that follows a non-space byte (a word boundary for every
+    /// pre-tokenizer seq ships: whitespace always ends a word), at a budget that doubles
+    /// until the head alone yields `maxLength` tokens.
+    public func relevantPrefix(of line: UnsafeBufferPointer<UInt8>) -> Int {
+        let encoder = tokenizer.makeLineEncoder()
+        var budget = maxLength * 8
+        while budget < line.count {
+            guard let cut = Self.wordBoundary(in: line, from: budget) else { return line.count }
+            encoder.encode(UnsafeBufferPointer(rebasing: line[..<cut]), addSpecialTokens: true)
+            if encoder.count >= maxLength { return cut }
+            budget = cut * 2
+        }
+        return line.count
+    }
+
+    static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (0x09...0x0D).contains(b) }
+
+    /// The first index ≥ `start` holding whitespace after a non-space byte.
+    static func wordBoundary(in line: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        var i = max(1, start)
+        while i < line.count {
+            if isSpace(line[i]) && !isSpace(line[i - 1]) { return i }
+            i += 1
+        }
+        return nil
     }
 
     /// Embeddings [texts.count, C] in input order. Texts are grouped into batches of

@@ -29,9 +29,8 @@ extension ModelConfig {
     /// Reads and validates DIR/config.json; errors name the file and the bad key.
     public static func load(directory: URL) throws(CheckpointError) -> Self {
         let url = directory.appendingPathComponent("config.json")
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw CheckpointError("\(url.path): cannot read the model's config.json (\(ModelDirectory.reason(error))); expected a model directory")
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw CheckpointError("\(url.path): cannot read the model's config.json (\(ModelDirectory.unreadable(url.path))); expected a model directory")
         }
         let config: Self
         do { config = try JSONDecoder().decode(Self.self, from: data) } catch {
@@ -71,6 +70,18 @@ public struct ModelKind: Sendable, Equatable {
 }
 
 public enum ModelDirectory {
+    /// The model directory a path means: the path itself, or its directory when it names a
+    /// file of one (`DIR/config.json`, `DIR/model.safetensors`), which users often pass.
+    public static func url(forPath path: String) -> URL {
+        let url = URL(fileURLWithPath: path)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+           ["config.json", "model.safetensors"].contains(url.lastPathComponent) {
+            return url.deletingLastPathComponent()
+        }
+        return url
+    }
+
     /// Writes a model directory: model.safetensors (parameters and buffers under their
     /// Hugging Face names) and config.json recording `architecture`, each atomically
     /// (temporary file, fsync, rename), weights first, so a directory with a new config.json
@@ -91,6 +102,14 @@ public enum ModelDirectory {
         let kind = try ModelKind.read(directory)
         if kind.architectures.isEmpty || kind.architectures.contains(where: accepted.contains) { return kind }
         throw CheckpointError("\(directory.path) holds a \(kind.name) model, but \(purpose) needs one of: \(accepted.joined(separator: ", "))")
+    }
+
+    /// Why a file cannot be read, as the system says it ("No such file or directory", "Not
+    /// a directory", "Permission denied"); Foundation's errors on Linux only give a code.
+    static func unreadable(_ path: String) -> String {
+        let fd = open(path, O_RDONLY)
+        if fd >= 0 { close(fd); return "cannot read it" }
+        return String(cString: strerror(errno))
     }
 
     static func reason(_ error: Error) -> String {

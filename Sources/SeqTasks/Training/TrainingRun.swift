@@ -111,6 +111,7 @@ public enum TrainingRun {
             }
             if options.evalEvery > 0 && r.step % options.evalEvery == 0 { try evaluate() }
             if isMain && options.checkpointEvery > 0 && r.step % options.checkpointEvery == 0 {
+                try trainer.task.module.requireFiniteWeights(step: r.step)
                 let dir = try trainer.saveCheckpoint(in: out, keep: options.keepCheckpoints)
                 lastCheckpoint = r.step
                 progress.message("checkpoint \(dir.path)")
@@ -118,6 +119,7 @@ public enum TrainingRun {
         }
         progress.finish()
         if lastEval?.step != trainer.step { try evaluate() }
+        try trainer.task.module.requireFiniteWeights(step: trainer.step)
         if isMain {
             if lastCheckpoint != trainer.step && trainer.step > startStep || TrainingCheckpoint.latest(in: out) == nil {
                 let dir = try trainer.saveCheckpoint(in: out, keep: options.keepCheckpoints)

@@ -102,8 +102,8 @@ struct JSONReader {
         let model = try self.model(modelObj)
         var added = [AddedToken]()
         for t in root["added_tokens"] as? [[String: Any]] ?? [] {
-            guard let content = t["content"] as? String, let id = (t["id"] as? NSNumber)?.int32Value else {
-                throw fail("expected \"content\" and \"id\" in each of \"added_tokens\"")
+            guard let content = t["content"] as? String, let id = TokenizerLimits.id(t["id"]).map(Int32.init) else {
+                throw fail("expected \"content\" and an integer \"id\" in 0...\(TokenizerLimits.maxId) in each of \"added_tokens\"")
             }
             added.append(AddedToken(content: content, id: id, special: t["special"] as? Bool ?? false,
                                     singleWord: t["single_word"] as? Bool ?? false, lstrip: t["lstrip"] as? Bool ?? false,
@@ -184,7 +184,9 @@ struct JSONReader {
         var map = [String: Int]()
         map.reserveCapacity(v.count)
         for (t, id) in v {
-            guard let n = (id as? NSNumber)?.intValue, n >= 0 else { throw fail("expected a non-negative id for token \(t)") }
+            guard let n = TokenizerLimits.id(id) else {
+                throw fail("expected an integer id in 0...\(TokenizerLimits.maxId) for token \(t), got \(id)")
+            }
             map[t] = n
         }
         return Vocabulary(map: map)
@@ -244,13 +246,17 @@ struct JSONReader {
             var specials = [String: (ids: [Int32], tokens: [String])]()
             for (k, v) in o["special_tokens"] as? [String: Any] ?? [:] {
                 guard let s = v as? [String: Any] else { continue }
-                specials[k] = ((s["ids"] as? [NSNumber] ?? []).map(\.int32Value), s["tokens"] as? [String] ?? [])
+                let ids = try (s["ids"] as? [Any] ?? []).map { v in
+                    guard let id = TokenizerLimits.id(v) else { throw fail("expected integer ids in post_processor.special_tokens.\(k)") }
+                    return Int32(id)
+                }
+                specials[k] = (ids, s["tokens"] as? [String] ?? [])
             }
             return PostProcessor(single: try pieces("single"), pair: try pieces("pair"), specialTokens: specials)
         case "BertProcessing", "RobertaProcessing":
             guard let sep = o["sep"] as? [Any], let cls = o["cls"] as? [Any], sep.count == 2, cls.count == 2,
-                  let sepT = sep[0] as? String, let sepId = (sep[1] as? NSNumber)?.int32Value,
-                  let clsT = cls[0] as? String, let clsId = (cls[1] as? NSNumber)?.int32Value else {
+                  let sepT = sep[0] as? String, let sepId = TokenizerLimits.id(sep[1]).map(Int32.init),
+                  let clsT = cls[0] as? String, let clsId = TokenizerLimits.id(cls[1]).map(Int32.init) else {
                 throw fail("expected \"sep\" and \"cls\" as [token, id] in the post_processor")
             }
             var p = PostProcessor.bert(cls: (clsT, clsId), sep: (sepT, sepId))
@@ -287,11 +293,16 @@ public enum VocabTxt {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw TokenizerFileError.unreadable(path, "cannot open the file")
         }
+        return try parse([UInt8](data), source: path)
+    }
+
+    /// The tokens of a vocab.txt image, one per line ("\n" or "\r\n"); `source` names it in
+    /// errors. A token that appears on several lines keeps all of them as ids, and looking
+    /// the token up gives the last (what Hugging Face's `load_vocab` does).
+    public static func parse(_ bytes: [UInt8], source: String) throws -> [String] {
         var tokens = [String]()
-        var lineStart = data.startIndex
-        let bytes = [UInt8](data)
+        var lineStart = 0
         var i = 0
-        lineStart = 0
         while i <= bytes.count {
             if i == bytes.count || bytes[i] == 0x0A {
                 if i == bytes.count && i == lineStart { break }
@@ -299,14 +310,17 @@ public enum VocabTxt {
                 if end > lineStart && bytes[end - 1] == 0x0D { end -= 1 }
                 let line = bytes[lineStart..<end]
                 guard let s = String(validating: line, as: UTF8.self) else {
-                    throw TokenizerFileError.malformed(path, "line \(tokens.count + 1): expected UTF-8 text")
+                    throw TokenizerFileError.malformed(source, "line \(tokens.count + 1): expected UTF-8 text")
                 }
                 tokens.append(s)
+                guard tokens.count <= TokenizerLimits.maxId + 1 else {
+                    throw TokenizerFileError.malformed(source, "more than \(TokenizerLimits.maxId + 1) lines; a vocabulary holds at most that many tokens")
+                }
                 lineStart = i + 1
             }
             i += 1
         }
-        if tokens.isEmpty { throw TokenizerFileError.malformed(path, "expected at least one token, the file is empty") }
+        if tokens.isEmpty { throw TokenizerFileError.malformed(source, "expected at least one token, the file is empty") }
         return tokens
     }
 

@@ -3,11 +3,13 @@ public struct Vocabulary: Sendable {
     public private(set) var tokens: [String]
     private var ids: [String: Int32]
 
+    /// Ids are positions. A token listed twice is looked up as its last id, as Hugging Face
+    /// resolves a vocab.txt with duplicate lines (both ids still decode to it).
     public init(tokens: [String]) {
         self.tokens = tokens
         ids = [:]
         ids.reserveCapacity(tokens.count)
-        for (i, t) in tokens.enumerated() where ids[t] == nil { ids[t] = Int32(i) }
+        for (i, t) in tokens.enumerated() { ids[t] = Int32(i) }
     }
 
     /// From a token → id map (ids may have gaps; missing ids read as "").

@@ -33,9 +33,11 @@ public struct WordPiece: Sendable {
         let prefix = Array(continuingSubwordPrefix.utf8)
         for (i, t) in vocabulary.tokens.enumerated() {
             let bytes = Array(t.utf8)
-            initial.insert(bytes, id: Int32(i))
+            // A token listed twice matches as the vocabulary looks it up (its last id, as HF).
+            let id = vocabulary.id(t) ?? Int32(i)
+            initial.insert(bytes, id: id)
             if !prefix.isEmpty && bytes.count >= prefix.count && Array(bytes[0..<prefix.count]) == prefix {
-                continuation.insert(Array(bytes[prefix.count...]), id: Int32(i))
+                continuation.insert(Array(bytes[prefix.count...]), id: id)
             }
         }
         self.initial = initial

@@ -11,7 +11,7 @@ struct EmbedLatencyBenchmark {
     var runs = 200
 
     func run(model directory: URL) throws -> [String: Any] {
-        let encoder = try SentenceEncoder(directory: directory, maxLength: 32)
+        let encoder = try SentenceEncoder(directory: ModelDirectory.url(forPath: directory.path), maxLength: 32)
         let encoding = encoder.tokenizer.encode(Self.text)
         let batch = BertBatch(ids: encoding.ids, typeIDs: encoding.typeIds, batchSize: 1, length: encoding.ids.count)
         func once() {

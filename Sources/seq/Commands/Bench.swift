@@ -56,6 +56,9 @@ struct Bench: ParsableCommand {
         if warmup < 0 { throw ValidationError("--warmup must be at least 0, got \(warmup)") }
         if repeats < 1 { throw ValidationError("--repeats must be at least 1, got \(repeats)") }
         if runs < 1 { throw ValidationError("--runs must be at least 1, got \(runs)") }
+        // Each timed run is kept for the percentiles; beyond these a run only burns time.
+        if runs > 1_000_000 { throw ValidationError("--runs must be at most 1000000, got \(runs)") }
+        if warmup > 10_000 || repeats > 10_000 { throw ValidationError("--warmup and --repeats must be at most 10000") }
     }
 
     func run() throws {
@@ -65,7 +68,7 @@ struct Bench: ParsableCommand {
             bench.preset = preset
             bench.steps = max(1, min(repeats, 1000))
             let data = try JSONSerialization.data(withJSONObject: bench.run(), options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            try StandardOutput.write(data + Data("\n".utf8))
             return
         }
         if name == .decode {
@@ -75,14 +78,14 @@ struct Bench: ParsableCommand {
                 throw InputError(file: e.path, line: nil, message: e.message)
             }
             let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            try StandardOutput.write(data + Data("\n".utf8))
             return
         }
         if name == .attention {
             var bench = AttentionBenchmark()
             bench.repeats = min(repeats, 15)
             let data = try JSONSerialization.data(withJSONObject: bench.run(), options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            try StandardOutput.write(data + Data("\n".utf8))
             return
         }
         if name == .embedLatency {
@@ -93,7 +96,7 @@ struct Bench: ParsableCommand {
                 throw InputError(file: model!, line: nil, message: "cannot load the model: \(error)")
             }
             let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            try StandardOutput.write(data + Data("\n".utf8))
             return
         }
         var bench = KernelBenchmark()
@@ -102,6 +105,6 @@ struct Bench: ParsableCommand {
         bench.only = Set(only.split(separator: ",").map(String.init))
         let result = bench.run()
         let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
-        print(String(decoding: data, as: UTF8.self))
+        try StandardOutput.write(data + Data("\n".utf8))
     }
 }

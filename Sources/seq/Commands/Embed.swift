@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SeqCore
 import SeqModels
 import SeqTensor
 import SeqText
@@ -38,7 +39,7 @@ struct Embed: ParsableCommand {
         let started = DispatchTime.now().uptimeNanoseconds
         let encoder: SentenceEncoder
         do {
-            encoder = try SentenceEncoder(directory: URL(fileURLWithPath: model), maxLength: maxLength)
+            encoder = try SentenceEncoder(directory: ModelDirectory.url(forPath: model), maxLength: maxLength)
         } catch {
             throw InputError(file: model, line: nil, message: "cannot load the model: \(error)")
         }
@@ -58,19 +59,34 @@ struct Embed: ParsableCommand {
                 throw InputError(file: saveModel, line: nil, message: "cannot write the model directory: \(error)")
             }
         }
+        let c = encoder.model.config
+        do {
+            // One forward pass holds about this much at once (activations are not kept for a
+            // backward pass): a batch the machine cannot hold is refused before it is read.
+            try MemoryBudget.require(MemoryBudget.product(batchSize, encoder.maxLength, 4 * c.hiddenSize + c.intermediateSize + c.headCount * encoder.maxLength, 4),
+                                     for: "embedding batches of \(batchSize) × \(encoder.maxLength) tokens")
+        } catch {
+            throw ValidationError("--batch-size \(batchSize): \(error.message)")
+        }
         let loaded = DispatchTime.now().uptimeNanoseconds
         let stream = LineStream(fd: 0)
         var sentences = 0
-        let stdout = FileHandle.standardOutput
         // Chunks of whole lines: sorting by length happens within a chunk, so memory stays
         // bounded by the chunk while batches still group similar lengths.
         var pending: [String] = []
-        func flush() {
+        let chunk = max(batchSize, 4096)
+        func flush() throws {
             if pending.isEmpty { return }
             let vectors = encoder.embed(pending, batchSize: batchSize)
             var out = ""
             out.reserveCapacity(vectors.count * 384 * 22)
-            for v in vectors {
+            for (k, v) in vectors.enumerated() {
+                // JSON has no NaN or infinity: a model that computes one is broken, and
+                // printing it would hand the reader invalid JSON.
+                guard v.allSatisfy(\.isFinite) else {
+                    try StandardOutput.write(Data(out.utf8))
+                    throw InputError(file: model, line: nil, message: "the model computes a non-finite embedding (NaN or infinity) for input line \(sentences + k + 1); its weights are broken")
+                }
                 out += "["
                 for (i, x) in v.enumerated() {
                     if i > 0 { out += "," }
@@ -78,24 +94,32 @@ struct Embed: ParsableCommand {
                 }
                 out += "]\n"
             }
-            stdout.write(Data(out.utf8))
+            try StandardOutput.write(Data(out.utf8))
             sentences += pending.count
             pending.removeAll(keepingCapacity: true)
         }
         do {
             try stream.forEachBatch { bytes, lines in
                 for r in lines {
+                    // Only the first max-length tokens count: a long line is cut to the head
+                    // that yields them before it is decoded and tokenized.
+                    var line = UnsafeBufferPointer(rebasing: bytes[r])
+                    if line.count > maxLength * 8 { line = UnsafeBufferPointer(rebasing: line[..<encoder.relevantPrefix(of: line)]) }
                     var scalars = String.UnicodeScalarView()
-                    UTF8Decoding.decode(UnsafeBufferPointer(rebasing: bytes[r])) { scalars.append(Unicode.Scalar($0) ?? "\u{FFFD}") }
+                    UTF8Decoding.decode(line) { scalars.append(Unicode.Scalar($0) ?? "\u{FFFD}") }
                     pending.append(String(scalars))
+                    if pending.count >= chunk { try flush() }
                 }
-                if pending.count >= 4096 { flush() }
             }
+        } catch let e as InputError {
+            throw e
+        } catch let e as ExitCode {
+            throw e
         } catch {
-            flush()
+            try flush()
             throw InputError(file: "<stdin>", line: sentences + pending.count + 1, message: "cannot read: \(error)")
         }
-        flush()
+        try flush()
         let done = DispatchTime.now().uptimeNanoseconds
         let embedSeconds = Double(done - loaded) / 1e9
         let summary: [String: Any] = [

@@ -75,6 +75,6 @@ struct Evaluate: ParsableCommand {
         let precisions = bleu.precisions.map { $0.description }.joined(separator: ",")
         let json = "{\"bleu\":\(bleu.score),\"chrf\":\(chrf),\"bleu_precisions\":[\(precisions)],"
             + "\"bp\":\(bleu.bp),\"sys_len\":\(bleu.sysLen),\"ref_len\":\(bleu.refLen),\"sentences\":\(hypotheses.count)}\n"
-        FileHandle.standardOutput.write(Data(json.utf8))
+        try StandardOutput.write(Data(json.utf8))
     }
 }

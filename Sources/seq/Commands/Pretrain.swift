@@ -178,6 +178,14 @@ struct Pretrain: ParsableCommand {
         let existing = try TrainingCommand.checkOutput(outPath, resume: resume, recipeFlags: Self.recipeFlags,
                                                        mayChange: "only --max-steps, --max-minutes, --epochs, --patience, --eval-every, --checkpoint-every, --keep-checkpoints, --log-every, --threads and the corpus may be given")
 
+        // Sizes, batch and memory are checked before a vocabulary is trained (a trained one
+        // has at most --vocab-size tokens; a given tokenizer is checked again once loaded).
+        if !resume, let problem = settings(vocabSize: tokenizer == nil ? vocabSize : 1).problem() {
+            throw ValidationError(problem)
+        }
+
+        try OutputDirectory.create(outPath, flag: "--out")
+
         var extra: [String: Any] = [:]
         let trainer: Trainer<PretrainingTask>
         let shownCorpus = corpusPath ?? "the checkpoint's corpus"

@@ -42,6 +42,6 @@ struct MLMLogits: ParsableCommand {
             out += "[" + values[(t * V)..<((t + 1) * V)].map { Double($0).description }.joined(separator: ",") + "]"
         }
         out += "]}"
-        print(out)
+        try StandardOutput.print(out)
     }
 }

@@ -58,18 +58,9 @@ struct Tokenize: ParsableCommand {
     }
 
     func writeAll(_ bytes: UnsafeBufferPointer<UInt8>) throws {
-        try UnsafeRawBufferPointer(bytes).withUnsafeBytes { p in
-            var done = 0
-            while done < p.count {
-                let n = write(1, p.baseAddress! + done, p.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    if errno == EPIPE { throw ExitCode(0) }
-                    FileHandle.standardError.write(Data("seq tokenize: <stdout>: cannot write\n".utf8))
-                    throw ExitCode(1)
-                }
-                done += n
-            }
+        do { try StandardOutput.write(UnsafeRawBufferPointer(bytes)) } catch let e as InputError {
+            FileHandle.standardError.write(Data("seq tokenize: \(e)\n".utf8))
+            throw ExitCode(1)
         }
     }
 }

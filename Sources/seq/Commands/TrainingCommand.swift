@@ -79,6 +79,6 @@ enum TrainingCommand {
         summary["next"] = next
         FileHandle.standardErrorWrite("done: \(done)\nnext:\n" + next.map { "  " + $0 + "\n" }.joined())
         let json = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys, .withoutEscapingSlashes])
-        print(String(decoding: json, as: UTF8.self))
+        try StandardOutput.write(json + Data("\n".utf8))
     }
 }

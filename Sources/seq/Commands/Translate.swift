@@ -30,7 +30,6 @@ struct Translate: ParsableCommand {
         compute.apply()
         let translator = try decoding.translator(model: model, seed: compute.seed)
         let reader = StdinLines()
-        let out = FileHandle.standardOutput
         var lineNumber = 0
         while let lines = reader.nextLines(upTo: decoding.batchSize) {
             let first = lineNumber
@@ -38,7 +37,7 @@ struct Translate: ParsableCommand {
             let translations = translator.translate(lines) { i in
                 FileHandle.standardErrorWrite("seq translate: <stdin>:\(first + i + 1): the line is longer than the model takes (\(translator.pieceTokens) tokens); translated in pieces\n")
             }
-            out.write(Data(translations.map { $0 + "\n" }.joined().utf8))
+            try StandardOutput.write(Data(translations.map { $0 + "\n" }.joined().utf8))
         }
     }
 }

@@ -47,6 +47,8 @@ struct VocabTrain: ParsableCommand {
 
     func validate() throws {
         if size < 1 { throw ValidationError("--size must be positive, got \(size).") }
+        if size > TokenizerLimits.maxId + 1 { throw ValidationError("--size must be at most \(TokenizerLimits.maxId + 1), got \(size).") }
+        if limitAlphabet < 1 { throw ValidationError("--limit-alphabet must be at least 1, got \(limitAlphabet).") }
         if minFrequency < 1 { throw ValidationError("--min-frequency must be at least 1, got \(minFrequency).") }
     }
 
@@ -106,7 +108,7 @@ struct VocabTrain: ParsableCommand {
             "seconds": (seconds * 1000).rounded() / 1000, "out": out,
         ]
         let json = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys, .withoutEscapingSlashes])
-        print(String(decoding: json, as: UTF8.self))
+        try StandardOutput.write(json + Data("\n".utf8))
     }
 
     /// `mkdir -p`, failing with the system's reason (an existing file is not a directory).

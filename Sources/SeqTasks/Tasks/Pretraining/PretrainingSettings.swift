@@ -1,3 +1,4 @@
+import SeqCore
 import SeqModels
 import SeqNN
 
@@ -31,6 +32,12 @@ public struct PretrainingSettings: Codable, Equatable, Sendable {
         if nextSentencePrediction && sequenceLength < 5 { return "next-sentence prediction needs a sequence length of at least 5" }
         if !(maskProbability > 0 && maskProbability <= 1) { return "the mask probability must be in (0, 1], got \(maskProbability)" }
         if evalRows < 0 { return "the held-out row count must be non-negative, got \(evalRows)" }
+        do {
+            try MemoryBudget.require(model.trainingBytes(rows: batchSize, length: sequenceLength, maskProbability: maskProbability),
+                                     for: "training a \(model.layerCount)-layer × \(model.hiddenSize) BERT (vocabulary \(model.vocabSize)) on batches of \(batchSize) × \(sequenceLength) tokens")
+        } catch {
+            return error.message
+        }
         return nil
     }
 }

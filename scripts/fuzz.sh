@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# libFuzzer targets for seq's readers (the package in fuzz/, built with
+# `-sanitize=fuzzer,address`; libFuzzer supplies main, AddressSanitizer catches memory
+# errors and leaks).
+#
+#   bash scripts/fuzz.sh [RUNS]            every target for RUNS executions (default 1000000)
+#   bash scripts/fuzz.sh TARGET SECONDS    one target (or "all") for SECONDS seconds
+#
+# Targets: tokenizer-json vocab-txt encode safetensors config-json.
+# Each run starts from the handwritten seeds in fuzz/seeds/TARGET and keeps what it
+# finds in fuzz/.build/corpus/TARGET; crashes, leaks and inputs slower than 1 s are saved
+# in fuzz/.build/findings/TARGET. One summary line per target; exits 1 if any target has
+# a finding. The build and each run take the shared lock (flock /tmp/seq-build.lock).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+ALL=(tokenizer-json vocab-txt encode safetensors config-json)
+
+targets=("${ALL[@]}"); limit=(-runs=1000000)
+if [[ $# -ge 1 && $1 =~ ^[0-9]+$ ]]; then
+    limit=(-runs="$1")
+elif [[ $# -ge 1 ]]; then
+    [[ $1 == all ]] || targets=("$1")
+    [[ " ${ALL[*]} all " == *" $1 "* ]] || { echo "fuzz.sh: unknown target '$1'; known: ${ALL[*]}" >&2; exit 2; }
+    [[ ${2:-} =~ ^[0-9]+$ ]] || { echo "usage: scripts/fuzz.sh [RUNS] | scripts/fuzz.sh TARGET SECONDS" >&2; exit 2; }
+    limit=(-max_total_time="$2")
+fi
+
+BUILD="$ROOT/fuzz/.build"
+mkdir -p "$BUILD"
+echo "building the fuzz targets (release, -sanitize=fuzzer,address)…" >&2
+flock /tmp/seq-build.lock swift build --package-path fuzz --build-path "$BUILD" -c release \
+    -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library >"$BUILD/build.log" 2>&1 \
+    || { tail -30 "$BUILD/build.log" >&2; echo "fuzz.sh: build failed (log: $BUILD/build.log)" >&2; exit 2; }
+BIN=$(swift build --package-path fuzz --build-path "$BUILD" -c release --show-bin-path)
+
+status=0
+for t in "${targets[@]}"; do
+    corpus="$BUILD/corpus/$t"; findings="$BUILD/findings/$t"
+    mkdir -p "$corpus" "$findings"
+    log="$BUILD/fuzz-$t.log"
+    # -timeout: an input slower than 1 s is a finding; -rss_limit_mb bounds memory (an
+    # unbounded allocation is a finding too); leaks are reported by AddressSanitizer.
+    # The runs take the lock too: on a shared machine a fuzzer is a CPU-bound job.
+    SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
+        LSAN_OPTIONS=suppressions="$ROOT/fuzz/lsan.supp" \
+        flock /tmp/seq-build.lock "$BIN/fuzz-$t" "$corpus" "$ROOT/fuzz/seeds/$t" "${limit[@]}" -timeout=1 -rss_limit_mb=2048 \
+        -max_len=16384 -artifact_prefix="$findings/" -print_final_stats=1 >"$log" 2>&1
+    rc=$?
+    runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
+    cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*')
+    ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*')
+    found=$(find "$findings" -type f | wc -l)
+    echo "$t: executions ${runs:-?}, coverage ${cov:-?} edges, features ${ft:-?}, corpus $(find "$corpus" -type f | wc -l) inputs, findings $found (exit $rc; log $log)"
+    if [[ $rc -ne 0 || $found -ne 0 ]]; then status=1; fi
+done
+exit $status
