@@ -151,11 +151,15 @@ struct Pretrain: ParsableCommand {
 
     /// The bundled corpus: corpora/default.txt under the working directory or the package
     /// that holds this binary (.build/<config>/seq).
-    static func bundledCorpus() -> String? {
-        var candidates = [FileManager.default.currentDirectoryPath + "/corpora/default.txt"]
+    static func bundledCorpus() -> String? { bundled("corpora/default.txt") }
+
+    /// A file the package ships (`relative` to its root), found from the working directory
+    /// or the binary's place in the package.
+    static func bundled(_ relative: String) -> String? {
+        var candidates = [FileManager.default.currentDirectoryPath + "/" + relative]
         var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         for _ in 0..<4 {
-            candidates.append(dir.appendingPathComponent("corpora/default.txt").path)
+            candidates.append(dir.appendingPathComponent(relative).path)
             dir = dir.deletingLastPathComponent()
         }
         return candidates.first { FileManager.default.isReadableFile(atPath: $0) }
