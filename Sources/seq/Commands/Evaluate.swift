@@ -15,10 +15,10 @@ struct Evaluate: ParsableCommand {
             """)
 
     enum Task: String, ExpressibleByArgument, CaseIterable {
-        case translate
+        case translate, sentiment, pos, nli, qa
     }
 
-    @Option(help: "What to evaluate (translate; the fine-tuning tasks come with their heads).")
+    @Option(help: "What to evaluate: translate, or a fine-tuned model: sentiment, pos, nli, qa (with --model and --data).")
     var task: Task
 
     @Option(help: "Hypotheses: one translation per line.")
@@ -27,15 +27,18 @@ struct Evaluate: ParsableCommand {
     @Option(help: "References: one per line, as many lines as --hyp.")
     var ref: String?
 
-    @Option(help: ArgumentHelp("A translation model directory (not available yet).", visibility: .hidden))
+    @Option(help: "A fine-tuned model directory (sentiment, pos, nli, qa).")
     var model: String?
 
     @Option(help: ArgumentHelp("Source sentences to translate with --model (not available yet).", visibility: .hidden))
     var src: String?
 
+    @OptionGroup var fineTuned: FineTunedEvaluation.Options
+
     @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
+        if let kind = FineTuningKind(rawValue: task.rawValue) { return try fineTuned.validate(kind, model: model) }
         if model != nil || src != nil {
             throw ValidationError(
                 "seq evaluate --task translate --model needs a translation model; seq train-translation is not built yet")
@@ -47,6 +50,7 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         compute.apply()
+        if let kind = FineTuningKind(rawValue: task.rawValue) { return try FineTunedEvaluation.run(kind, model: model!, options: fineTuned) }
         guard let hyp, let ref else { return }
         let hypotheses: [String], references: [String]
         do {
