@@ -42,6 +42,10 @@ struct Finetune: ParsableCommand {
     var maxLength: Int?
     @Option(help: "Share of the steps spent in linear warmup (default 0.1).")
     var warmup: Double?
+    @Option(help: "Learning-rate schedule after warmup: linear (default), constant, cosine or inverse-sqrt.")
+    var schedule: ScheduleKind = .linear
+    @Option(help: "Gradient-norm clipping, 0 = off.")
+    var clip: Float = 1.0
     @Option(name: .customLong("max-minutes"), help: "Stop after this many minutes.")
     var maxMinutes: Double?
     @Option(help: "Stop after this many evaluations in a row without a new best (0: never).")
@@ -77,13 +81,14 @@ struct Finetune: ParsableCommand {
         if let evalEvery { try need(evalEvery >= 0, "--eval-every must be non-negative") }
         try need(patience >= 0, "--patience must be non-negative (0: never stop early)")
         try need(checkpointEvery >= 0 && logEvery >= 1, "--checkpoint-every must be ≥ 0 and --log-every ≥ 1")
+        try need(clip >= 0 && clip.isFinite, "--clip must be a non-negative number (0 = off), got \(clip)")
         try need(docStride >= 1 && maxAnswerLength >= 1, "--doc-stride and --max-answer-length must be at least 1")
         if resume { try need(out != nil, "--resume needs --out: the run to continue") }
     }
 
     /// Flags that fix what a run computes; a resumed run keeps the stored values.
     static let recipeFlags = ["--init", "--train", "--dev", "--lr", "--batch-size", "--max-length", "--warmup", "--seed",
-                              "--doc-stride", "--max-answer-length", "--on-bad-input"]
+                              "--doc-stride", "--max-answer-length", "--on-bad-input", "--schedule", "--clip"]
 
     func run() throws {
         compute.apply()
@@ -160,7 +165,8 @@ struct Finetune: ParsableCommand {
             var t = TrainerSettings()
             t.batchSize = task.settings.batchSize
             t.learningRate = lr ?? recipe.learningRate
-            t.schedule = .linear
+            t.schedule = schedule
+            t.clipNorm = clip
             t.totalSteps = max(steps, 1)
             t.warmupSteps = Int((Double(steps) * (warmup ?? recipe.warmup)).rounded())
             t.weightDecay = 0.01
@@ -197,7 +203,8 @@ struct Finetune: ParsableCommand {
             try TrainingRun.run(trainer, options: options, resumed: resumed, stepLimit: trainer.settings.totalSteps)
         }
         let meanTokens = Double(task.train.reduce(0) { $0 + $1.ids.count }) / Double(max(task.train.count, 1))
-        if let tps = summary["tokens_per_s"] as? Double { summary["examples_per_s"] = (tps / meanTokens * 10).rounded() / 10 }
+        // Rows per second from the timed tokens/s and the mean row length (null when no step was timed).
+        summary["examples_per_s"] = (summary["tokens_per_s"] as? Double).map { ($0 / meanTokens * 10).rounded() / 10 } ?? NSNull()
         summary["task"] = self.task.rawValue
         summary["train"] = task.trainPath
         summary["dev"] = task.devPath ?? NSNull()
