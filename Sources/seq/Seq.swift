@@ -10,7 +10,7 @@ struct Seq: ParsableCommand {
         commandName: "seq",
         abstract: "Sequence models and NLP on the CPU: tokenize, pretrain, fine-tune, translate.",
         version: "seq \(SeqVersion.current)",
-        subcommands: [Bench.self, Tokenize.self, Vocab.self, Pretrain.self, Embed.self, Evaluate.self, MLMLogits.self,
+        subcommands: [Bench.self, Tokenize.self, Vocab.self, Pretrain.self, Finetune.self, Embed.self, Evaluate.self, Predict.self, MLMLogits.self,
                       TrainTranslation.self, Translate.self]
     )
 

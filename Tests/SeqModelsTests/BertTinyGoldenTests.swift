@@ -55,7 +55,7 @@ private let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent(
 /// bert_tiny_golden.py's `formula_weights`, value for value: u_i = sin(0.9(i+1) + k) ·
 /// cos(0.37(i+1)(1 + k mod 7)) in Double with libm, k = (Σ UTF-8 bytes of the name) mod 97,
 /// spread by the parameter's kind, rounded to Float.
-private func formulaWeights(_ name: String, count: Int) -> [Float] {
+func formulaWeights(_ name: String, count: Int) -> [Float] {
     let k = Double(name.utf8.reduce(0) { $0 + Int($1) } % 97)
     let kind = Double(Int(k) % 7)
     return (0..<count).map { i -> Float in

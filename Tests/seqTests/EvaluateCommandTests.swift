@@ -171,9 +171,12 @@ import Testing
         let noRef = try CLI.run(["evaluate", "--task", "translate", "--hyp", "h.txt"])
         #expect(noRef.status == 2)
         #expect(noRef.stderr.contains("needs --hyp F and --ref F"))
-        let badTask = try CLI.run(["evaluate", "--task", "qa", "--hyp", "h", "--ref", "r"])
+        let badTask = try CLI.run(["evaluate", "--task", "nosuch", "--hyp", "h", "--ref", "r"])
         #expect(badTask.status == 2)
         #expect(badTask.stderr.contains("translate"))
+        // qa is a fine-tuning task: it needs --model and --data, not --hyp/--ref.
+        let qa = try CLI.run(["evaluate", "--task", "qa", "--hyp", "h", "--ref", "r"])
+        #expect(qa.status == 2 && qa.stderr.contains("--model DIR"))
         let noTask = try CLI.run(["evaluate", "--hyp", "h", "--ref", "r"])
         #expect(noTask.status == 2)
         let noSource = try CLI.run(["evaluate", "--task", "translate", "--model", "m", "--ref", "r"])

@@ -21,6 +21,11 @@ public struct BertConfig: Codable, Sendable, Equatable {
     public var padTokenID: Int
     public var modelType: String
     public var architectures: [String]?
+    /// A fine-tuned head's class names by index, as transformers writes them
+    /// (`{"0": "negative", …}`); nil for models without classification labels.
+    public var id2label: [String: String]?
+    /// The inverse map, written beside `id2label` as transformers does.
+    public var label2id: [String: Int]?
 
     enum CodingKeys: String, CodingKey {
         case vocabSize = "vocab_size"
@@ -38,6 +43,9 @@ public struct BertConfig: Codable, Sendable, Equatable {
         case padTokenID = "pad_token_id"
         case modelType = "model_type"
         case architectures
+        case id2label
+        case label2id
+        case numLabels = "num_labels"
     }
 
     public init(vocabSize: Int, hiddenSize: Int, layerCount: Int, headCount: Int, intermediateSize: Int,
@@ -78,6 +86,48 @@ public struct BertConfig: Codable, Sendable, Equatable {
         padTokenID = try c.decodeIfPresent(Int.self, forKey: .padTokenID) ?? 0
         modelType = try c.decodeIfPresent(String.self, forKey: .modelType) ?? "bert"
         architectures = try c.decodeIfPresent([String].self, forKey: .architectures)
+        id2label = try c.decodeIfPresent([String: String].self, forKey: .id2label)
+        label2id = try c.decodeIfPresent([String: Int].self, forKey: .label2id)
+        // transformers accepts `num_labels` alone and names the classes LABEL_i.
+        if id2label == nil, let n = try c.decodeIfPresent(Int.self, forKey: .numLabels), (1...100_000).contains(n) {
+            labels = (0..<n).map { "LABEL_\($0)" }
+        }
+    }
+
+    /// Encodes every key but `num_labels`, which transformers derives from `id2label`.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(vocabSize, forKey: .vocabSize)
+        try c.encode(hiddenSize, forKey: .hiddenSize)
+        try c.encode(layerCount, forKey: .layerCount)
+        try c.encode(headCount, forKey: .headCount)
+        try c.encode(intermediateSize, forKey: .intermediateSize)
+        try c.encode(hiddenActivation, forKey: .hiddenActivation)
+        try c.encode(hiddenDropout, forKey: .hiddenDropout)
+        try c.encode(attentionDropout, forKey: .attentionDropout)
+        try c.encode(maxPositions, forKey: .maxPositions)
+        try c.encode(typeVocabSize, forKey: .typeVocabSize)
+        try c.encode(initializerRange, forKey: .initializerRange)
+        try c.encode(layerNormEpsilon, forKey: .layerNormEpsilon)
+        try c.encode(padTokenID, forKey: .padTokenID)
+        try c.encode(modelType, forKey: .modelType)
+        try c.encodeIfPresent(architectures, forKey: .architectures)
+        try c.encodeIfPresent(id2label, forKey: .id2label)
+        try c.encodeIfPresent(label2id, forKey: .label2id)
+    }
+
+    /// Class names in index order (from `id2label`); setting them writes both maps.
+    public var labels: [String]? {
+        get {
+            guard let id2label else { return nil }
+            let pairs = id2label.compactMap { k, v in Int(k).map { ($0, v) } }
+            guard pairs.count == id2label.count, Set(pairs.map(\.0)) == Set(0..<pairs.count) else { return nil }
+            return pairs.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+        set {
+            id2label = newValue.map { Dictionary(uniqueKeysWithValues: $0.enumerated().map { (String($0.offset), $0.element) }) }
+            label2id = newValue.map { Dictionary($0.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { a, _ in a }) }
+        }
     }
 
     /// Checks the values a model cannot be built from; the message names the key.
@@ -94,6 +144,9 @@ public struct BertConfig: Codable, Sendable, Equatable {
         try need(layerNormEpsilon > 0, "layer_norm_eps must be positive")
         try need(padTokenID >= 0 && padTokenID < vocabSize, "pad_token_id \(padTokenID) is not an id of the vocabulary (0..<\(vocabSize))")
         try requireWeightsFit()
+        if let id2label {
+            try need(labels != nil, "id2label must map the indices 0..<\(id2label.count) to names")
+        }
     }
 
     /// 2 layers × 128, 2 heads, ffn 512.

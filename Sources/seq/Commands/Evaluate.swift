@@ -15,10 +15,10 @@ struct Evaluate: ParsableCommand {
             """)
 
     enum Task: String, ExpressibleByArgument, CaseIterable {
-        case translate
+        case translate, sentiment, pos, nli, qa
     }
 
-    @Option(help: "What to evaluate (translate; the fine-tuning tasks come with their heads).")
+    @Option(help: "What to evaluate: translate, or a fine-tuned model: sentiment, pos, nli, qa (with --model and --data).")
     var task: Task
 
     @Option(help: "Hypotheses: one translation per line.")
@@ -27,7 +27,7 @@ struct Evaluate: ParsableCommand {
     @Option(help: "References: one per line, as many lines as --hyp.")
     var ref: String?
 
-    @Option(help: "A translation model directory: translate --src with it and score the translations (instead of --hyp).")
+    @Option(help: "The model to evaluate: a translation model (translates --src, scored against --ref) or a fine-tuned one (sentiment, pos, nli, qa; with --data).")
     var model: String?
 
     @Option(help: "Source sentences to translate with --model, line-aligned with --ref.")
@@ -35,9 +35,12 @@ struct Evaluate: ParsableCommand {
 
     @OptionGroup var decoding: DecodingFlags
 
+    @OptionGroup var fineTuned: FineTunedEvaluation.Options
+
     @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
+        if let kind = FineTuningKind(rawValue: task.rawValue) { return try fineTuned.validate(kind, model: model) }
         if model != nil || src != nil {
             guard model != nil, src != nil, ref != nil, hyp == nil else {
                 throw ValidationError("seq evaluate --task translate --model DIR needs --src F and --ref F (and no --hyp)")
@@ -51,6 +54,7 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         compute.apply()
+        if let kind = FineTuningKind(rawValue: task.rawValue) { return try FineTunedEvaluation.run(kind, model: model!, options: fineTuned) }
         guard let ref, let hyp = hyp ?? src else { return }
         let translated = try model.map { try ModelHypotheses.translate(src: hyp, model: $0, decoding: decoding, seed: compute.seed) }
         let hypotheses: [String], references: [String]

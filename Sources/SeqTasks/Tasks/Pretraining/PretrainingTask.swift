@@ -247,11 +247,7 @@ public final class PretrainingTask: TrainingTask {
     /// vocab.txt and tokenizer.json, which are written as one (they must match).
     public func saveModel(to directory: URL) throws {
         try model.save(to: directory)
-        var files = [(url: directory.appendingPathComponent("tokenizer.json"), data: try tokenizer.jsonData())]
-        if case .wordPiece(let wp) = tokenizer.model {
-            files.insert((directory.appendingPathComponent("vocab.txt"), VocabTxt.data(wp.vocabulary.tokens)), at: 0)
-        }
-        try AtomicFile.write(files)
+        try tokenizer.writeModelFiles(to: directory)
     }
 }
 

@@ -1,0 +1,168 @@
+import Foundation
+import SeqCore
+import SeqModels
+import SeqNN
+import SeqTensor
+import SeqText
+
+/// An extractive reader at work: [CLS] question [SEP] context-window [SEP], the context cut
+/// into windows of at most `maxLength` tokens sharing `docStride` tokens, start and end
+/// logits per token, the best span found by n-best decoding over every window and mapped
+/// back to the original context through the tokens' offsets.
+public final class SpanExtractor {
+    public let model: BertForQuestionAnswering
+    public let tokenizer: Tokenizer
+    let windowing: Tokenizer
+    public let maxLength: Int
+    public let docStride: Int
+    public let maxAnswerLength: Int
+    /// Candidates per window for the start and for the end (transformers' n_best_size).
+    public var nBest = 20
+    /// Questions longer than this many tokens are cut (so a window keeps room for context).
+    public let maxQuestionTokens = 64
+    public let padID: Int32
+
+    public init(model: BertForQuestionAnswering, tokenizer: Tokenizer, maxLength: Int, docStride: Int, maxAnswerLength: Int) {
+        self.model = model
+        self.maxLength = min(maxLength, model.config.maxPositions)
+        self.docStride = min(docStride, self.maxLength / 2)
+        self.maxAnswerLength = maxAnswerLength
+        self.tokenizer = tokenizer.with(truncation: nil, padding: nil)
+        windowing = tokenizer.with(truncation: Truncation(maxLength: self.maxLength, strategy: .onlySecond, stride: self.docStride), padding: nil)
+        padID = tokenizer.id(of: "[PAD]") ?? Int32(model.config.padTokenID)
+    }
+
+    /// One window: its tokens, and for each token its span in the context (nil outside it).
+    public struct Window: Sendable {
+        public var ids: [Int32]
+        public var typeIDs: [Int32]
+        public var context: [Encoding.Offset?]
+    }
+
+    /// The question, cut to `maxQuestionTokens` tokens.
+    func shortened(_ question: String) -> String {
+        let e = tokenizer.encode(question, addSpecialTokens: false)
+        guard e.count > maxQuestionTokens else { return question }
+        let end = e.offsets[maxQuestionTokens - 1].end
+        return String(String.UnicodeScalarView(question.unicodeScalars.prefix(end)))
+    }
+
+    public func windows(question: String, context: String) -> [Window] {
+        let e = windowing.encode(shortened(question), pair: context)
+        return ([e] + e.overflowing).map { w in
+            Window(ids: w.ids, typeIDs: w.typeIds, context: w.offsets.indices.map { w.sequenceIds[$0] == 1 ? w.offsets[$0] : nil })
+        }
+    }
+
+    /// Training rows of one question: each window with the first answer's start and end
+    /// token, or [CLS] (0, 0) when the answer is not wholly inside the window (as
+    /// transformers' run_qa does).
+    public func trainingFeatures(_ example: SQuADExample) -> [FineTuningFeature] {
+        guard let answer = example.answers.first else { return [] }
+        let startChar = answer.start, endChar = answer.start + answer.text.unicodeScalars.count
+        return windows(question: example.question, context: example.context).map { w in
+            var target: [Int32] = [0, 0]
+            let inside = w.context.indices.filter { w.context[$0] != nil }
+            if let first = inside.first, let last = inside.last, w.context[first]!.start <= startChar, w.context[last]!.end >= endChar,
+               let s = inside.first(where: { w.context[$0]!.end > startChar }),
+               let e = inside.last(where: { w.context[$0]!.start < endChar }), e >= s {
+                target = [Int32(s), Int32(e)]
+            }
+            return FineTuningFeature(ids: w.ids, typeIDs: w.typeIDs, targets: target)
+        }
+    }
+
+    /// A predicted answer: its text, its span in the context (Unicode scalars), and its
+    /// score (start logit + end logit).
+    public struct Answer: Sendable, Equatable {
+        public var text: String
+        public var start: Int
+        public var end: Int
+        public var score: Float
+    }
+
+    /// The best span of each (question, context), in order.
+    public func answer(_ items: [(question: String, context: String)], batchSize: Int = 32) -> [Answer] {
+        var windows: [(item: Int, window: Window)] = []
+        for (i, item) in items.enumerated() {
+            for w in self.windows(question: item.question, context: item.context) { windows.append((i, w)) }
+        }
+        var logits = [(start: [Float], end: [Float])](repeating: ([], []), count: windows.count)
+        for members in inferenceBatches(lengths: windows.map(\.window.ids.count), batchSize: batchSize) {
+            let rows = members.map { FineTuningFeature(ids: windows[$0].window.ids, typeIDs: windows[$0].window.typeIDs, targets: []) }
+            let T = rows.map(\.ids.count).max() ?? 0
+            let (s, e) = withoutGradients { model.logits(BertBatch.padding(rows, to: T, padID: padID), context: .evaluation()) }
+            let ss = s.scalars, es = e.scalars
+            for (r, m) in members.enumerated() { logits[m] = (Array(ss[(r * T)..<(r * T + T)]), Array(es[(r * T)..<(r * T + T)])) }
+        }
+        var best = [Answer?](repeating: nil, count: items.count)
+        for (k, (item, window)) in windows.enumerated() {
+            guard let span = Self.bestSpan(start: logits[k].start, end: logits[k].end, context: window.context,
+                                           nBest: nBest, maxAnswerLength: maxAnswerLength) else { continue }
+            if let b = best[item], b.score >= span.score { continue }
+            let scalars = Array(items[item].context.unicodeScalars)
+            let text = String(String.UnicodeScalarView(scalars[span.start..<span.end]))
+            best[item] = Answer(text: text, start: span.start, end: span.end, score: span.score)
+        }
+        return best.map { $0 ?? Answer(text: "", start: 0, end: 0, score: -.infinity) }
+    }
+
+    /// n-best decoding of one window: the `nBest` highest start and end logits among context
+    /// tokens, pairs with start ≤ end and at most `maxAnswerLength` tokens, the highest
+    /// start + end; returned as a character span of the context.
+    public static func bestSpan(start: [Float], end: [Float], context: [Encoding.Offset?], nBest: Int,
+                                maxAnswerLength: Int) -> (start: Int, end: Int, score: Float)? {
+        let candidates = context.indices.filter { $0 < start.count && context[$0] != nil }
+        let starts = candidates.sorted { (start[$0], -$0) > (start[$1], -$1) }.prefix(nBest)
+        let ends = candidates.sorted { (end[$0], -$0) > (end[$1], -$1) }.prefix(nBest)
+        var best: (start: Int, end: Int, score: Float)?
+        for s in starts {
+            for e in ends where e >= s && e - s + 1 <= maxAnswerLength {
+                let score = start[s] + end[e]
+                if best == nil || score > best!.score { best = (context[s]!.start, context[e]!.end, score) }
+            }
+        }
+        return best
+    }
+}
+
+/// Extractive QA: (CE(start) + CE(end)) / 2 per window, mean over the step's windows; dev
+/// exact match and F1 (0–100) as the official SQuAD v1.1 script computes them.
+public final class QuestionAnsweringObjective: FineTuningObjective {
+    public let reader: SpanExtractor
+    public let dev: [SQuADExample]
+    public var model: BertForQuestionAnswering { reader.model }
+    public var selection: MetricSelection { MetricSelection(metric: "f1", higherIsBetter: true) }
+
+    public init(reader: SpanExtractor, dev: [SQuADExample]) {
+        self.reader = reader
+        self.dev = dev
+    }
+
+    public func normalizers(of rows: [FineTuningFeature]) -> [String: Double] { ["sequences": Double(rows.count)] }
+
+    public func loss(_ batch: BertBatch, rows: [FineTuningFeature], totals: [String: Double], context: ForwardContext) -> TaskLoss {
+        let n = max(totals["sequences"] ?? 1, 1)
+        let (s, e) = model.logits(batch, context: context)
+        let starts = rows.map { $0.targets[0] }, ends = rows.map { $0.targets[1] }
+        let loss = (s.crossEntropy(targets: starts, divisor: Float(n)) + e.crossEntropy(targets: ends, divisor: Float(n))) * 0.5
+        let predictedStarts = s.argmax(axis: -1), predictedEnds = e.argmax(axis: -1)
+        let correct = rows.indices.reduce(0) { $0 + (predictedStarts[$1] == starts[$1] && predictedEnds[$1] == ends[$1] ? 1 : 0) }
+        return TaskLoss(loss: loss, terms: [LossTerm("span", sum: Double(loss.item) * n, normalizer: "sequences")],
+                        counts: ["correct": Double(correct)], tokens: rows.reduce(0) { $0 + $1.ids.count })
+    }
+
+    public func evaluate(parallel: DataParallel, reducer: GradientReducer) throws -> [String: Double]? {
+        guard !dev.isEmpty else { return nil }
+        let mine = Array(dev[parallel.share(of: dev.count)])
+        let answers = reader.answer(mine.map { ($0.question, $0.context) })
+        var em = 0.0, f1 = 0.0
+        for (q, a) in zip(mine, answers) {
+            let r = SQuADScore.score(prediction: a.text, groundTruths: q.answers.map(\.text))
+            em += r.exactMatch
+            f1 += r.f1
+        }
+        let t = reducer.sum([em, f1, Double(mine.count)])
+        return ["exact_match": t[2] > 0 ? 100 * t[0] / t[2] : 0, "f1": t[2] > 0 ? 100 * t[1] / t[2] : 0, "examples": t[2]]
+    }
+}
