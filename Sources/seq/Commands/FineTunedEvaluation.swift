@@ -69,6 +69,6 @@ enum FineTunedEvaluation {
         out["seconds"] = (seconds * 1000).rounded() / 1000
         out["examples_per_s"] = seconds > 0 ? (Double(evaluated) / seconds * 10).rounded() / 10 : 0
         let json = try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys, .withoutEscapingSlashes])
-        print(String(decoding: json, as: UTF8.self))
+        try StandardOutput.write(json + Data("\n".utf8))
     }
 }

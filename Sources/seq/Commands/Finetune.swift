@@ -68,6 +68,7 @@ struct Finetune: ParsableCommand {
     var resume = false
 
     @OptionGroup var compute: ComputeOptions
+    @OptionGroup var distributed: DistributedOptions
 
     func validate() throws {
         func need(_ ok: Bool, _ message: String) throws { if !ok { throw ValidationError(message) } }
@@ -95,27 +96,18 @@ struct Finetune: ParsableCommand {
         StopRequest.install()
         let recipe = task.recipe
         let outPath = out ?? "runs/finetune-\(task.rawValue)"
-        let outURL = URL(fileURLWithPath: outPath)
-        let existing = TrainingCheckpoint.latest(in: outURL)
-        if !resume, let existing {
-            throw ValidationError("\(outPath) already holds a run (\(existing.lastPathComponent)); pass --resume to continue it, or choose another --out")
-        }
-        if !resume, FileManager.default.fileExists(atPath: outURL.appendingPathComponent("config.json").path) {
-            throw ValidationError("\(outPath) already holds a model and no checkpoint to resume; choose another --out")
-        }
-        if resume {
-            let fixed = Self.recipeFlags.filter { flag in CommandLine.arguments.contains { $0 == flag || $0.hasPrefix(flag + "=") } }
-            if !fixed.isEmpty {
-                throw ValidationError("--resume continues with the run's stored recipe, which cannot change: remove \(fixed.joined(separator: ", "))")
-            }
-        }
+        let existing = try TrainingCommand.checkOutput(outPath, resume: resume, recipeFlags: Self.recipeFlags,
+                                                       mayChange: "limits, intervals, --patience and --threads may change")
+        // Under mpirun with several ranks: each takes its rows of every global batch
+        // (--batch-size is per rank), rank 0 alone writes and reports.
+        let reducer = try distributed.reducer()
         let warn: (InputError) -> Void = { FileHandle.standardErrorWrite("seq: warning: \($0.description) (skipped)\n") }
         let taskName = "finetune-" + task.rawValue
 
         if resume {
             guard let existing else { throw InputError(file: outPath, line: nil, message: "no checkpoint-<step> directory to resume from") }
             func resumed<O: FineTuningObjective>(_ build: (inout FineTuningSetup) throws -> FineTuningTask<O>) throws {
-                let trainer = try Trainer<FineTuningTask<O>>.resume(from: existing, taskName: taskName) { state, directory in
+                let trainer = try Trainer<FineTuningTask<O>>.resume(from: existing, taskName: taskName, reducer: reducer) { state, directory in
                     let size = (try? FileManager.default.attributesOfItem(atPath: state.trainPath))?[.size] as? Int
                     guard size == state.trainSize else {
                         throw InputError(file: state.trainPath, line: nil, message: "the training file changed or is missing since the checkpoint (\(state.trainSize) bytes then); resume needs the same data")
@@ -123,10 +115,11 @@ struct Finetune: ParsableCommand {
                     var setup = FineTuningSetup(settings: state.settings, trainPath: state.trainPath, devPath: state.devPath,
                                                 model: .checkpoint(directory))
                     setup.position = state.position
+                    setup.parallel = reducer.dataParallel
                     setup.warn = warn
                     return try build(&setup)
                 }
-                FileHandle.standardErrorWrite("resuming \(existing.path) at step \(trainer.step)\n")
+                if reducer.isMain { FileHandle.standardErrorWrite("resuming \(existing.path) at step \(trainer.step)\n") }
                 try train(trainer, outPath: outPath, epochs: self.epochs ?? recipe.epochs, usesBundled: false, resumed: true)
             }
             try Self.mapErrors(outPath) {
@@ -153,12 +146,13 @@ struct Finetune: ParsableCommand {
             devPath = dev ?? TrainingCommand.bundledFile("corpora/finetune/" + files.dev)
         }
         let start = try Self.startingModel(initDirectory)
-        FileHandle.standardErrorWrite("finetune \(task.rawValue): starting from \(start.path); training on \(trainPath)\(devPath.map { ", dev \($0)" } ?? "")\n")
+        if reducer.isMain { FileHandle.standardErrorWrite("finetune \(task.rawValue): starting from \(start.path); training on \(trainPath)\(devPath.map { ", dev \($0)" } ?? "")\n") }
         let settings = FineTuningSettings(task: task, batchSize: batchSize ?? recipe.batchSize, maxLength: maxLength ?? recipe.maxLength,
                                           seed: compute.seed, labels: [], badInput: onBadInput, docStride: docStride,
                                           maxAnswerLength: maxAnswerLength)
         var setup = FineTuningSetup(settings: settings, trainPath: trainPath, devPath: devPath, model: .start(start))
         setup.warn = warn
+        setup.parallel = reducer.dataParallel
         let epochs = self.epochs ?? recipe.epochs
         func fresh<O: FineTuningObjective>(_ task: FineTuningTask<O>) throws {
             let steps = maxSteps ?? epochs * task.stepsPerEpoch
@@ -171,7 +165,7 @@ struct Finetune: ParsableCommand {
             t.warmupSteps = Int((Double(steps) * (warmup ?? recipe.warmup)).rounded())
             t.weightDecay = 0.01
             t.seed = compute.seed
-            let trainer = try Trainer(task: task, taskName: taskName, settings: t)
+            let trainer = try Trainer(task: task, taskName: taskName, settings: t, reducer: reducer)
             try train(trainer, outPath: outPath, epochs: epochs, usesBundled: usesBundled, resumed: false)
         }
         try Self.mapErrors(trainPath) {
@@ -198,10 +192,12 @@ struct Finetune: ParsableCommand {
         options.checkpointEvery = checkpointEvery
         options.logEvery = logEvery
         let m = task.objective.model.config
-        FileHandle.standardErrorWrite("finetune \(self.task.rawValue): \(m.layerCount) layers × \(m.hiddenSize), \(task.train.count) training rows, \(perEpoch) steps a pass, batch \(task.settings.batchSize), max length \(task.settings.maxLength), lr \(trainer.settings.learningRate), labels \(task.settings.labels.count); \(Engine.threads) threads\n")
+        if trainer.reducer.isMain { FileHandle.standardErrorWrite("finetune \(self.task.rawValue): \(m.layerCount) layers × \(m.hiddenSize), \(task.train.count) training rows, \(perEpoch) steps a pass, batch \(task.settings.batchSize), max length \(task.settings.maxLength), lr \(trainer.settings.learningRate), labels \(task.settings.labels.count); \(Engine.threads) threads\(trainer.reducer.worldSize > 1 ? " × \(trainer.reducer.worldSize) processes" : "")\n") }
         var summary = try Self.mapErrors(task.trainPath) {
             try TrainingRun.run(trainer, options: options, resumed: resumed, stepLimit: trainer.settings.totalSteps)
         }
+        trainer.reducer.finish(&summary)
+        guard trainer.reducer.isMain else { return }
         let meanTokens = Double(task.train.reduce(0) { $0 + $1.ids.count }) / Double(max(task.train.count, 1))
         // Rows per second from the timed tokens/s and the mean row length (null when no step was timed).
         summary["examples_per_s"] = (summary["tokens_per_s"] as? Double).map { ($0 / meanTokens * 10).rounded() / 10 } ?? NSNull()
@@ -221,11 +217,8 @@ struct Finetune: ParsableCommand {
         case .pos: example = "echo 'The cat sat on the mat .' | seq predict --task pos --model \(model) --format conllu"
         case .qa: example = "echo '{\"question\":\"Who wrote it?\",\"context\":\"It was written by Ada.\"}' | seq predict --task qa --model \(model)"
         }
-        let next = [example, "seq evaluate --task \(self.task.rawValue) --model \(model) --data DEV_FILE"]
-        summary["next"] = next
-        FileHandle.standardErrorWrite("done: the best model is in \(model) (transformers' \(self.task.architecture) loads it)\(usesBundled ? ", trained on the bundled set" : "").\nnext:\n" + next.map { "  " + $0 + "\n" }.joined())
-        let json = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys, .withoutEscapingSlashes])
-        print(String(decoding: json, as: UTF8.self))
+        try TrainingCommand.finish(summary, done: "the best model is in \(model) (transformers' \(self.task.architecture) loads it)\(usesBundled ? ", trained on the bundled set" : "").",
+                                   next: [example, "seq evaluate --task \(self.task.rawValue) --model \(model) --data DEV_FILE"])
     }
 
     /// --init, else MiniLM when cached, else the newest `seq pretrain` output under runs/.

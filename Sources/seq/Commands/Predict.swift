@@ -46,7 +46,6 @@ struct Predict: ParsableCommand {
         var inputs = 0
         var pending: [(line: Int, text: String)] = []
         var conllu: Bool?
-        let out = FileHandle.standardOutput
         func flush() throws {
             guard !pending.isEmpty else { return }
             let text: String
@@ -57,7 +56,7 @@ struct Predict: ParsableCommand {
             }
             inputs += pending.count
             pending.removeAll(keepingCapacity: true)
-            try out.write(contentsOf: Data(text.utf8))
+            try StandardOutput.write(Data(text.utf8))
         }
         var number = 0
         var streamError: Error?
