@@ -7,7 +7,7 @@
 # (all-MiniLM-L6-v2 + fresh 2-label head, SST-2 train, batch 32, max length 64, dynamic
 # padding, AdamW lr 2e-5 constant, no warmup, no clipping, dropout 0.1). Both count non-pad
 # tokens ([CLS]/[SEP] included) per second of forward + backward + optimizer, the first 3
-# steps excluded; seq's batches are length-bucketed (its recipe), the reference's shuffled.
+# steps excluded; both take plain shuffled batches here (BUCKETS=50 gives seq its own length-bucketed recipe).
 # Inference: SST-2 dev (872 sentences) classified by the fine-tuned seq model with
 # `seq evaluate` and by transformers loading the same directory (batch 64, no_grad), in
 # sentences per second. Needs a release build (swift build -c release) and MiniLM cached.
@@ -23,7 +23,7 @@ echo "machine: $(nproc) cores, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}; $S
 
 "$SEQ" finetune --task sentiment --init "$MINILM" --train $DATA/train.tsv --dev $DATA/dev.tsv --out "$OUT/seq" \
   --batch-size 32 --max-length 64 --lr 2e-5 --schedule constant --warmup 0 --clip 0 --max-steps "$STEPS" \
-  --eval-every 0 --patience 0 --checkpoint-every 0 --threads "$THREADS" 2>"$OUT/seq.err" | tail -n 1 > "$OUT/seq.json"
+  --eval-every 0 --patience 0 --checkpoint-every 0 --bucket-batches ${BUCKETS:-1} --threads "$THREADS" 2>"$OUT/seq.err" | tail -n 1 > "$OUT/seq.json"
 "$PY" ../shared/ref/finetune_ref.py --steps "$STEPS" --threads "$THREADS" --batch 32 --max-length 64 --lr 2e-5 \
   2>"$OUT/torch.err" | tail -n 1 > "$OUT/torch.json"
 

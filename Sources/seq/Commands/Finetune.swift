@@ -67,12 +67,16 @@ struct Finetune: ParsableCommand {
     @Flag(help: "Continue the run in --out from its newest checkpoint.")
     var resume = false
 
+    @Option(name: .customLong("bucket-batches"), help: "Batches per length bucket (rows sorted by length within a bucket so batches pad little; 1: plain shuffled batches).")
+    var bucketBatches = 50
+
     @OptionGroup var compute: ComputeOptions
     @OptionGroup var distributed: DistributedOptions
 
     func validate() throws {
         func need(_ ok: Bool, _ message: String) throws { if !ok { throw ValidationError(message) } }
         if let epochs { try need(epochs >= 1, "--epochs must be at least 1, got \(epochs)") }
+        try need((1...100_000).contains(bucketBatches), "--bucket-batches must be in 1...100000, got \(bucketBatches)")
         if let lr { try need(lr > 0 && lr.isFinite, "--lr must be a positive number, got \(lr)") }
         if let batchSize { try need((1...4096).contains(batchSize), "--batch-size must be in 1...4096, got \(batchSize)") }
         if let maxLength { try need((8...512).contains(maxLength), "--max-length must be in 8...512, got \(maxLength)") }
@@ -89,7 +93,7 @@ struct Finetune: ParsableCommand {
 
     /// Flags that fix what a run computes; a resumed run keeps the stored values.
     static let recipeFlags = ["--init", "--train", "--dev", "--lr", "--batch-size", "--max-length", "--warmup", "--seed",
-                              "--doc-stride", "--max-answer-length", "--on-bad-input", "--schedule", "--clip"]
+                              "--doc-stride", "--max-answer-length", "--on-bad-input", "--schedule", "--clip", "--bucket-batches"]
 
     func run() throws {
         compute.apply()
@@ -147,9 +151,10 @@ struct Finetune: ParsableCommand {
         }
         let start = try Self.startingModel(initDirectory)
         if reducer.isMain { FileHandle.standardErrorWrite("finetune \(task.rawValue): starting from \(start.path); training on \(trainPath)\(devPath.map { ", dev \($0)" } ?? "")\n") }
-        let settings = FineTuningSettings(task: task, batchSize: batchSize ?? recipe.batchSize, maxLength: maxLength ?? recipe.maxLength,
+        var settings = FineTuningSettings(task: task, batchSize: batchSize ?? recipe.batchSize, maxLength: maxLength ?? recipe.maxLength,
                                           seed: compute.seed, labels: [], badInput: onBadInput, docStride: docStride,
                                           maxAnswerLength: maxAnswerLength)
+        settings.bucketBatches = bucketBatches
         var setup = FineTuningSetup(settings: settings, trainPath: trainPath, devPath: devPath, model: .start(start))
         setup.warn = warn
         setup.parallel = reducer.dataParallel

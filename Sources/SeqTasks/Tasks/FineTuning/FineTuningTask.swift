@@ -16,6 +16,9 @@ public struct FineTuningSettings: Codable, Equatable, Sendable {
     /// QA: tokens shared by consecutive windows of a long context, and the longest answer.
     public var docStride: Int
     public var maxAnswerLength: Int
+    /// Batches per length bucket: rows are sorted by length within each bucket so a batch
+    /// pads little; 1 gives plain shuffled batches (as PyTorch's reference recipe).
+    public var bucketBatches: Int = 50
 
     public init(task: FineTuningKind, batchSize: Int, maxLength: Int, seed: UInt64, labels: [String],
                 badInput: BadInputPolicy = .refuse, docStride: Int = 128, maxAnswerLength: Int = 30) {
@@ -83,7 +86,9 @@ public final class FineTuningTask<Objective: FineTuningObjective>: TrainingTask 
         self.parallel = parallel
         self.position = position
         padID = tokenizer.id(of: "[PAD]") ?? 0
-        buckets = LengthBuckets(lengths: train.map(\.ids.count), batchRows: settings.batchSize * parallel.worldSize, seed: settings.seed)
+        var buckets = LengthBuckets(lengths: train.map(\.ids.count), batchRows: settings.batchSize * parallel.worldSize, seed: settings.seed)
+        buckets.bucketBatches = settings.bucketBatches
+        self.buckets = buckets
         epochBatches = []
         epochBatches = batches(epoch: position.epoch)
     }
