@@ -34,17 +34,38 @@ flock /tmp/seq-build.lock swift build --package-path fuzz --build-path "$BUILD" 
     || { tail -30 "$BUILD/build.log" >&2; echo "fuzz.sh: build failed (log: $BUILD/build.log)" >&2; exit 2; }
 BIN=$(swift build --package-path fuzz --build-path "$BUILD" -c release --show-bin-path)
 
+# Binary seeds are written here, not committed: a safetensors file (even a 188-byte one) and
+# raw bytes do not belong in the repository. Each is a header or text plus hex bytes.
+write_binary_seeds() {   # $1: target, $2: folder
+    hexbytes() { printf '%b' "$(echo "$1" | sed 's/../\\x&/g')"; }
+    safetensors() {   # $1: header JSON (space-padded to 8 bytes), $2: data as hex
+        local n=${#1}
+        hexbytes "$(printf '%02x%02x000000000000' $((n & 255)) $((n >> 8)))"; printf '%s' "$1"; hexbytes "$2"
+    }
+    case "$1" in
+    safetensors)
+        safetensors '{"a.weight":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},"b":{"dtype":"F32","shape":[],"data_offsets":[24,28]},"__metadata__":{"format":"pt"}}   ' \
+            0000803f000000c000006040000000006f12833a0000e04000000040 > "$2/f32.safetensors"
+        safetensors '{"h":{"dtype":"F16","shape":[2],"data_offsets":[0,4]},"i":{"dtype":"I64","shape":[1],"data_offsets":[4,12]},"z":{"dtype":"F32","shape":[0,4],"data_offsets":[12,12]}}   ' \
+            003e00c00500000000000000 > "$2/mixed.safetensors" ;;
+    encode)   # UTF-8 with accents, CJK, an emoji, a combining mark, invalid bytes, a special token and a NUL
+        hexbytes 6e61c3af766520636166c3a920e4b8ade6968720f09f98802061cc8120fffe205b5345505d200020656e64 > "$2/mixed.bin" ;;
+    esac
+}
+
 status=0
 for t in "${targets[@]}"; do
     corpus="$BUILD/corpus/$t"; findings="$BUILD/findings/$t"
     mkdir -p "$corpus" "$findings"
+    write_binary_seeds "$t" "$corpus"
+    seeds=(); [ -d "$ROOT/fuzz/seeds/$t" ] && seeds=("$ROOT/fuzz/seeds/$t")
     log="$BUILD/fuzz-$t.log"
     # -timeout: an input slower than 1 s is a finding; -rss_limit_mb bounds memory (an
     # unbounded allocation is a finding too); leaks are reported by AddressSanitizer.
     # The runs take the lock too: on a shared machine a fuzzer is a CPU-bound job.
     SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
         LSAN_OPTIONS=suppressions="$ROOT/fuzz/lsan.supp" \
-        flock /tmp/seq-build.lock "$BIN/fuzz-$t" "$corpus" "$ROOT/fuzz/seeds/$t" "${limit[@]}" -timeout=1 -rss_limit_mb=2048 \
+        flock /tmp/seq-build.lock "$BIN/fuzz-$t" "$corpus" "${seeds[@]}" "${limit[@]}" -timeout=1 -rss_limit_mb=2048 \
         -max_len=16384 -artifact_prefix="$findings/" -print_final_stats=1 >"$log" 2>&1
     rc=$?
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
