@@ -58,7 +58,7 @@ public final class Tokenizer: Sendable {
         let classifier: (@Sendable (UInt32) -> CharClass)?
         if let preTokenizer { classifier = preTokenizer.classifier } else { classifier = { @Sendable _ in CharClass.word } }
         if perScalar, let classifier {
-            let map = CharMap(normalizer: normalizer, classify: classifier)
+            let map = CharMap.shared(normalizer: normalizer, preTokenizer: preTokenizer, classify: classifier)
             charMap = map
             var table = [UInt16](repeating: 0, count: 128)
             var fast = true

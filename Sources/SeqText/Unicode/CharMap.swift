@@ -1,3 +1,5 @@
+import Synchronization
+
 /// How a pre-tokenizer treats one (normalized) scalar.
 public enum CharClass: UInt8, Sendable {
     /// Part of a word.
@@ -47,6 +49,25 @@ public final class CharMap: @unchecked Sendable {
     }
 
     deinit { bmp.deallocate(); pool.deallocate() }
+
+    /// The table for this normalizer and pre-tokenizer, built once per process and shared:
+    /// compiling one costs an ICU call per BMP scalar (milliseconds, ~20 ms under a
+    /// sanitizer), which a program loading several tokenizers, a test suite or a fuzzer
+    /// building one per input would otherwise pay each time. A few recent tables are kept.
+    public static func shared(normalizer: Normalizer?, preTokenizer: PreTokenizer?,
+                              classify: @escaping @Sendable (UInt32) -> CharClass) -> CharMap {
+        if let hit = recent.withLock({ $0.first { $0.normalizer == normalizer && $0.preTokenizer == preTokenizer }?.map }) {
+            return hit
+        }
+        let map = CharMap(normalizer: normalizer, classify: classify)
+        recent.withLock { entries in
+            entries.insert((normalizer, preTokenizer, map), at: 0)
+            if entries.count > 8 { entries.removeLast() }
+        }
+        return map
+    }
+
+    private static let recent = Mutex<[(normalizer: Normalizer?, preTokenizer: PreTokenizer?, map: CharMap)]>([])
 
     static func normalize(_ c: UInt32, _ normalizer: Normalizer?) -> [UInt32] {
         guard let normalizer else { return [c] }
