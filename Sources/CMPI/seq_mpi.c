@@ -11,6 +11,9 @@ static int (*mpi_comm_size)(handle, int *);
 static int (*mpi_allreduce)(const void *, void *, int, handle, handle, handle);
 static int (*mpi_finalize)(void);
 static int (*mpi_abort)(handle, int);
+static int (*mpi_iallreduce)(const void *, void *, int, handle, handle, handle, handle *);
+static int (*mpi_test)(handle *, int *, void *);
+static int (*mpi_wait)(handle *, void *);
 static handle comm_world, type_float, type_double, op_sum;
 #define MPI_IN_PLACE_ADDRESS ((void *)1)   // Open MPI's MPI_IN_PLACE
 static int initialized;
@@ -36,6 +39,9 @@ int seq_mpi_init(int *rank, int *size, char *error, size_t capacity) {
     *(void **)&mpi_allreduce = need(library, "MPI_Allreduce", &missing);
     *(void **)&mpi_finalize = need(library, "MPI_Finalize", &missing);
     *(void **)&mpi_abort = need(library, "MPI_Abort", &missing);
+    *(void **)&mpi_iallreduce = need(library, "MPI_Iallreduce", &missing);
+    *(void **)&mpi_test = need(library, "MPI_Test", &missing);
+    *(void **)&mpi_wait = need(library, "MPI_Wait", &missing);
     comm_world = need(library, "ompi_mpi_comm_world", &missing);
     type_float = need(library, "ompi_mpi_float", &missing);
     type_double = need(library, "ompi_mpi_double", &missing);
@@ -69,6 +75,15 @@ static int allreduce(void *values, long count, handle type, long size) {
 
 int seq_mpi_allreduce_float(float *values, long count) { return allreduce(values, count, type_float, sizeof(float)); }
 int seq_mpi_allreduce_double(double *values, long count) { return allreduce(values, count, type_double, sizeof(double)); }
+
+int seq_mpi_iallreduce_float(float *values, long count, void **request) {
+    if (count > INT_MAX) return -1;
+    return mpi_iallreduce(MPI_IN_PLACE_ADDRESS, values, (int)count, type_float, op_sum, comm_world, request);
+}
+
+// Open MPI's MPI_STATUS_IGNORE is a null pointer.
+int seq_mpi_test(void **request, int *done) { return mpi_test(request, done, NULL); }
+int seq_mpi_wait(void **request) { return mpi_wait(request, NULL); }
 
 void seq_mpi_finalize(void) {
     if (initialized) mpi_finalize();

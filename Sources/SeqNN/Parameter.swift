@@ -18,6 +18,9 @@ public final class Parameter {
 
     public func zeroGrad() { value.zeroGrad() }
 
+    /// How a backward pass names this parameter's leaf (`BackwardObserver.leafFinished`).
+    public var leafIdentity: ObjectIdentifier { value.leafIdentity! }
+
     /// The gradient buffer, in place; zeroed first when no backward pass reached it (a
     /// data-parallel process whose rows did not use this parameter still takes part in
     /// the sum with zeros).

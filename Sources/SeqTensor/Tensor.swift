@@ -64,6 +64,10 @@ public struct Tensor {
         return Tensor(shape: shape, storage: g)
     }
 
+    /// Identifies this tensor's tape node, as `BackwardObserver.leafFinished` names it; nil
+    /// when the tensor does not require gradients.
+    public var leafIdentity: ObjectIdentifier? { node.map(ObjectIdentifier.init) }
+
     /// Clears the accumulated gradient of a leaf.
     public func zeroGrad() { node?.grad = nil }
 

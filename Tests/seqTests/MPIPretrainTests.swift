@@ -69,6 +69,14 @@ struct MPIPretrainTests {
         let worst = a.keys.map { k in zip(a[k]!, b[k]!).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) } }.max() ?? .infinity
         #expect(worst <= 1e-4, "largest weight difference between 2×2 and 1×4 rows: \(worst)")
 
+        // Summing during the backward pass gives bit for bit the weights of summing after
+        // it: the same buckets, and with two ranks each element is one addition either way.
+        let overlapped = dir.appendingPathComponent("overlapped")
+        let three = try Self.runMPI(2, args(batch: 2, out: overlapped) + ["--overlap-reduce"])
+        #expect(three.status == 0, "\(three.stderr)")
+        let c = try Self.weights(overlapped)
+        #expect(a.keys.allSatisfy { b[$0]! == c[$0]! }, "overlapped and blocking all-reduce disagree")
+
         // Resumed by two processes; refused by one, in one sentence.
         let refused = try CLI.run(PretrainCommandTests.resumeArgs(corpus, out: pair, steps: 6))
         #expect(refused.status == 1 && refused.stderr.contains("trained by 2 process"), "\(refused.stderr)")

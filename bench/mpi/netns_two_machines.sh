@@ -3,7 +3,9 @@
 # (10.77.0.2) joined by a veth pair, one rank in each, MPI over TCP only (no shared memory).
 # mpirun runs in seq-a and starts the rank of 10.77.0.2 through an "rsh agent" that enters
 # seq-b instead of ssh-ing. Same run as bench/mpi/same_weights_and_speed.sh's B (small
-# preset, 2 × 1 thread, batch 16 per rank); prints the run's summary and the weight
+# preset, 2 × 1 thread, batch 16 per rank). Each "machine" gets a core of its own: mpirun's
+# default binding would put both ranks on core 0, since each namespace looks like a machine
+# of its own to it. Prints the run's summary and the weight
 # difference from a 1 × 1-thread batch-32 run. Needs root (ip netns).
 #
 #   bash bench/mpi/netns_two_machines.sh [STEPS]   (default 50)
@@ -37,18 +39,26 @@ single_run a 1
 echo "2 namespaces × 1 thread over TCP, batch 16 per rank" >&2
 ip netns exec seq-a mpirun -n 2 --host 10.77.0.1:1,10.77.0.2:1 --mca plm_rsh_agent "$OUT/agent.sh" \
   --mca pml ob1 --mca btl tcp,self --mca btl_tcp_if_include 10.77.0.0/24 --mca oob_tcp_if_include 10.77.0.0/24 \
-  -x PATH -x OMPI_ALLOW_RUN_AS_ROOT -x OMPI_ALLOW_RUN_AS_ROOT_CONFIRM \
-  "$SEQ" "${ARGS[@]}" --batch-size 16 --threads 1 --out "$OUT/b" 2>"$OUT/b.err" | tail -n 1 > "$OUT/b.json" \
+  -x PATH -x OMPI_ALLOW_RUN_AS_ROOT -x OMPI_ALLOW_RUN_AS_ROOT_CONFIRM --bind-to none \
+  sh -c 'exec taskset -c "$OMPI_COMM_WORLD_RANK" "$@"' rank "$SEQ" "${ARGS[@]}" --batch-size 16 --threads 1 --out "$OUT/b" 2>"$OUT/b.err" | tail -n 1 > "$OUT/b.json" \
   || { cat "$OUT/b.err" >&2; exit 1; }
+echo "the same with the all-reduce overlapped with the backward pass (--overlap-reduce)" >&2
+ip netns exec seq-a mpirun -n 2 --host 10.77.0.1:1,10.77.0.2:1 --mca plm_rsh_agent "$OUT/agent.sh" \
+  --mca pml ob1 --mca btl tcp,self --mca btl_tcp_if_include 10.77.0.0/24 --mca oob_tcp_if_include 10.77.0.0/24 \
+  -x PATH -x OMPI_ALLOW_RUN_AS_ROOT -x OMPI_ALLOW_RUN_AS_ROOT_CONFIRM --bind-to none \
+  sh -c 'exec taskset -c "$OMPI_COMM_WORLD_RANK" "$@"' rank "$SEQ" "${ARGS[@]}" --batch-size 16 --threads 1 --overlap-reduce --out "$OUT/o" 2>"$OUT/o.err" | tail -n 1 > "$OUT/o.json" \
+  || { cat "$OUT/o.err" >&2; exit 1; }
 "$PY" - "$OUT" <<'PYEOF'
 import json, sys
 import numpy as np
 from safetensors.numpy import load_file
 out = sys.argv[1]
-a, b = (json.load(open(f"{out}/{n}.json")) for n in "ab")
-wa, wb = load_file(f"{out}/a/model.safetensors"), load_file(f"{out}/b/model.safetensors")
+a, b, o = (json.load(open(f"{out}/{n}.json")) for n in "abo")
+wa, wb, wo = (load_file(f"{out}/{n}/model.safetensors") for n in "abo")
 print(json.dumps({"steps": b["steps"], "processes": b["processes"], "transport": "tcp over veth between 2 netns",
                   "max_abs_weight_diff_1x32_vs_2x16": max(float(np.abs(wa[k] - wb[k]).max()) for k in wa),
                   "tokens_per_s_1x1": a["tokens_per_s"], "tokens_per_s_2x1_netns": b["tokens_per_s"],
-                  "allreduce_seconds": b.get("allreduce_seconds")}, sort_keys=True))
+                  "allreduce_seconds": b.get("allreduce_seconds"),
+                  "tokens_per_s_2x1_netns_overlapped": o["tokens_per_s"], "allreduce_seconds_overlapped": o.get("allreduce_seconds"),
+                  "overlapped_weights_identical": all(np.array_equal(wb[k], wo[k]) for k in wb)}, sort_keys=True))
 PYEOF

@@ -16,6 +16,16 @@ int seq_mpi_init(int *rank, int *size, char *error, size_t capacity);
 int seq_mpi_allreduce_float(float *values, long count);
 int seq_mpi_allreduce_double(double *values, long count);
 
+/// Starts an in-place sum over all processes (MPI_Iallreduce) of at most INT_MAX floats and
+/// stores its request; every process must start its non-blocking sums in the same order.
+/// Returns MPI's code, or -1 when `count` is too large for one call.
+int seq_mpi_iallreduce_float(float *values, long count, void **request);
+/// MPI_Test: sets `done` when the request has completed (and frees it). Calling it is also
+/// what moves a non-blocking collective along: Open MPI progresses them inside MPI calls.
+int seq_mpi_test(void **request, int *done);
+/// MPI_Wait: returns when the request has completed (and frees it).
+int seq_mpi_wait(void **request);
+
 /// MPI_Finalize, if seq_mpi_init succeeded.
 void seq_mpi_finalize(void);
 

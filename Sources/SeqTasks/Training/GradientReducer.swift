@@ -1,4 +1,5 @@
 import SeqNN
+import SeqTensor
 
 /// The one seam where data-parallel training plugs in: after the backward passes of a step
 /// and before clipping and the optimizer, the trainer hands every gradient to the reducer,
@@ -16,6 +17,10 @@ public protocol GradientReducer: AnyObject {
     func sumGradients(_ parameters: [Parameter])
     /// Element-wise sums of `values` over the processes.
     func sum(_ values: [Double]) -> [Double]
+    /// An observer for the step's last backward pass that starts summing each gradient as
+    /// soon as it is final (`sumGradients` then finishes the job), or nil to sum everything
+    /// after the pass.
+    func overlappingObserver(for parameters: [Parameter]) -> BackwardObserver?
 }
 
 extension GradientReducer {
@@ -27,6 +32,8 @@ extension GradientReducer {
         let summed = sum(keys.map { values[$0]! })
         return Dictionary(uniqueKeysWithValues: zip(keys, summed))
     }
+
+    public func overlappingObserver(for parameters: [Parameter]) -> BackwardObserver? { nil }
 }
 
 /// One process: nothing to reduce.

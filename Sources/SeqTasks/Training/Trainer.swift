@@ -125,9 +125,9 @@ public final class Trainer<Task: TrainingTask> {
         var sums: [String: Double] = [:]
         var normalizerOf: [String: String] = [:]
         var tokens = 0
-        for b in batches {
+        for (i, b) in batches.enumerated() {
             let out = task.loss(b, totals: totals, context: context)
-            out.loss.backward()
+            out.loss.backward(observer: i == batches.count - 1 ? reducer.overlappingObserver(for: parameters) : nil)
             for t in out.terms {
                 sums["term." + t.name, default: 0] += t.sum
                 normalizerOf[t.name] = t.normalizer

@@ -85,7 +85,11 @@ extension Tensor {
     /// pass `seed`, the gradient of some scalar with respect to this tensor. Gradients
     /// accumulate into every leaf reached; intermediate gradients and saved forward
     /// buffers are freed as soon as they have been used.
-    public func backward(seed: Tensor? = nil) {
+    ///
+    /// With an `observer`, each leaf is announced as soon as its gradient is complete (after
+    /// the last node that feeds it has run), so a data-parallel reducer can start summing
+    /// the first finished gradients while the rest of the pass runs.
+    public func backward(seed: Tensor? = nil, observer: BackwardObserver? = nil) {
         guard let root = node else {
             preconditionFailure("backward() on a tensor that does not require gradients")
         }
@@ -97,14 +101,32 @@ extension Tensor {
             precondition(count == 1, "backward() without a seed needs a scalar, shape is \(shape)")
             root.gradBuffer()[0] += 1
         }
-        for node in Self.topologicalOrder(from: root).reversed() where !node.isLeaf {
+        let order = Array(Self.topologicalOrder(from: root).reversed())
+        let finishing = observer == nil ? [] : Self.leavesFinished(along: order)
+        for (i, node) in order.enumerated() where !node.isLeaf {
             if let pullback = node.pullback, let g = node.grad {
                 pullback(g, node.inputs)
             }
             node.pullback = nil
             node.inputs = []
             node.grad = nil
+            if let observer {
+                for leaf in finishing[i] { observer.leafFinished(ObjectIdentifier(leaf)) }
+                observer.nodeFinished()
+            }
         }
+    }
+
+    /// For each position of `order`, the leaves whose last contribution comes from the node
+    /// there (a leaf used by several nodes is finished after the last of them).
+    static func leavesFinished(along order: [GradNode]) -> [[GradNode]] {
+        var last: [ObjectIdentifier: (Int, GradNode)] = [:]
+        for (i, node) in order.enumerated() {
+            for case let input? in node.inputs where input.isLeaf { last[ObjectIdentifier(input)] = (i, input) }
+        }
+        var finishing = [[GradNode]](repeating: [], count: order.count)
+        for (i, leaf) in last.values { finishing[i].append(leaf) }
+        return finishing
     }
 
     /// Nodes in an order where every node comes after all of its inputs (iterative DFS:

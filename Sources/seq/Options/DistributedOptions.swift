@@ -8,6 +8,10 @@ struct DistributedOptions: ParsableArguments {
     @Option(name: .customLong("bucket-mb"), help: "Under mpirun: megabytes of gradients summed per MPI_Allreduce call (several tensors per call).")
     var bucketMB: Double = 4
 
+    @Flag(name: .customLong("overlap-reduce"), inversion: .prefixedNo,
+          help: "Under mpirun: start summing each bucket of gradients during the backward pass, as soon as it is final (non-blocking all-reduce), instead of after it.")
+    var overlapReduce = false
+
     func validate() throws {
         if !(bucketMB > 0 && bucketMB.isFinite) { throw ValidationError("--bucket-mb must be a positive number, got \(bucketMB)") }
     }
@@ -15,7 +19,7 @@ struct DistributedOptions: ParsableArguments {
     /// MPI's reducer when mpirun started this process with other ranks, else one process.
     func reducer() throws -> GradientReducer {
         do {
-            return try MPIReducer.forEnvironment(bucketMegabytes: bucketMB)
+            return try MPIReducer.forEnvironment(bucketMegabytes: bucketMB, overlap: overlapReduce)
         } catch let e as TrainingError {
             throw InputError(file: "libmpi", line: nil, message: e.message)
         }
