@@ -101,6 +101,23 @@ struct ModelLimitsTests {
         #expect(encoder.embed(["a a"], batchSize: 1)[0].count == 4)
     }
 
+    /// Repeated and empty lines are computed once and handed to every line that tokenizes
+    /// alike: each equals the embedding of that line alone, in input order.
+    @Test func repeatedLinesShareOneComputation() throws {
+        let vocab = Vocabulary(tokens: ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "a", "b", "##b", ","])
+        let tokenizer = try Tokenizer.bert(vocabulary: vocab)
+        let config = BertConfig(vocabSize: 9, hiddenSize: 4, layerCount: 1, headCount: 1, intermediateSize: 4, maxPositions: 16)
+        var generator = RandomGenerator(seed: 0)
+        let encoder = SentenceEncoder(model: BertModel(config, pooler: false, generator: &generator), tokenizer: tokenizer, maxLength: 16)
+        let lines = ["a b", "", "a b", "b , a", "", "A B"]
+        let together = encoder.embed(lines, batchSize: 1)
+        #expect(together.count == lines.count)
+        for (line, vector) in zip(lines, together) {
+            #expect(vector == encoder.embed([line], batchSize: 1)[0], "\(line)")
+        }
+        #expect(together[0] != together[1] && together[0] != together[3])
+    }
+
     /// Cutting a long line at the relevant prefix changes nothing in what is embedded.
     @Test func relevantPrefixGivesTheSameTruncatedEncoding() throws {
         let vocab = Vocabulary(tokens: ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "a", "b", "##b", ","])

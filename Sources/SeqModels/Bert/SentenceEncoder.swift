@@ -60,11 +60,26 @@ public final class SentenceEncoder {
 
     /// Embeddings [texts.count, C] in input order. Texts are grouped into batches of
     /// similar length (sorted within the call) so that padding costs little; each batch
-    /// is padded to its own longest sequence, which does not change the results.
+    /// is padded to its own longest sequence, which does not change the results. Texts that
+    /// tokenize alike (repeated lines, empty lines) are computed once.
     public func embed(_ texts: [String], batchSize: Int) -> [[Float]] {
-        let encodings = tokenizer.encodeBatch(texts)
+        let all = tokenizer.encodeBatch(texts)
+        var firstOf: [[Int32]: Int] = [:]
+        var encodings: [Encoding] = []
+        let slot = all.map { e in
+            let key = e.ids + [-1] + e.typeIds
+            if let k = firstOf[key] { return k }
+            firstOf[key] = encodings.count
+            encodings.append(e)
+            return encodings.count - 1
+        }
+        let unique = embed(encodings: encodings, batchSize: batchSize)
+        return slot.map { unique[$0] }
+    }
+
+    private func embed(encodings: [Encoding], batchSize: Int) -> [[Float]] {
         let order = encodings.indices.sorted { encodings[$0].ids.count < encodings[$1].ids.count }
-        var result = [[Float]](repeating: [], count: texts.count)
+        var result = [[Float]](repeating: [], count: encodings.count)
         let C = model.config.hiddenSize
         var start = 0
         while start < order.count {
