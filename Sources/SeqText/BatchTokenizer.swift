@@ -59,6 +59,20 @@ public final class BatchTokenizer {
         bounds.append(lines.count)
         let groups = bounds
         let formatter = LineFormatter(format: format, addSpecialTokens: addSpecialTokens, tokenBytes: tokenBytes)
+        if t == 1 {
+            // One group on this thread: its text goes out in pieces as it grows, so that a
+            // single huge line costs no output buffer of its own size.
+            var out = parts[0]
+            parts[0] = []
+            out.removeAll(keepingCapacity: true)
+            defer { parts[0] = out }
+            tokenCount += try formatter.run(encoders[0], bytes, lines[...], &out) { piece in
+                try piece.withUnsafeBufferPointer { try write($0) }
+                piece.removeAll(keepingCapacity: true)
+            }
+            try out.withUnsafeBufferPointer { try write($0) }
+            return
+        }
         parts.withUnsafeMutableBufferPointer { partsBuf in
             counts.withUnsafeMutableBufferPointer { countsBuf in
                 encoders.withUnsafeBufferPointer { encodersBuf in
@@ -71,7 +85,7 @@ public final class BatchTokenizer {
                         parts.p[g] = []
                         out.removeAll(keepingCapacity: true)
                         let text = UnsafeBufferPointer(start: base?.p, count: byteCount)
-                        counts.p[g] = formatter.run(encoders.p[g], text, lines[groups[g]..<groups[g + 1]], &out)
+                        counts.p[g] = formatter.run(encoders.p[g], text, lines[groups[g]..<groups[g + 1]], &out) { _ in }
                         parts.p[g] = out
                     }
                     if t == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: t, execute: work) }
@@ -99,7 +113,11 @@ struct LineFormatter: Sendable {
     /// UTF-8 bytes of each token string, for `.tokens`.
     let tokenBytes: [[UInt8]]
 
-    func run(_ enc: LineEncoder, _ bytes: UnsafeBufferPointer<UInt8>, _ lines: ArraySlice<Range<Int>>, _ out: inout [UInt8]) -> Int {
+    /// Appends the lines' output to `out`; `spill` may take what has piled up (it empties
+    /// `out`) whenever it passes `spillBytes`, in the middle of a line too.
+    func run(_ enc: LineEncoder, _ bytes: UnsafeBufferPointer<UInt8>, _ lines: ArraySlice<Range<Int>>, _ out: inout [UInt8],
+             spill: (inout [UInt8]) throws -> Void) rethrows -> Int {
+        let spillBytes = 1 << 20
         var tokens = 0
         for r in lines {
             enc.encode(UnsafeBufferPointer(rebasing: bytes[r]), addSpecialTokens: addSpecialTokens)
@@ -111,6 +129,7 @@ struct LineFormatter: Sendable {
                 for k in 0..<n {
                     if k > 0 { out.append(0x20) }
                     Self.appendDecimal(Int(ids[k]), &out)
+                    if out.count >= spillBytes { try spill(&out) }
                 }
             case .tokens:
                 let ids = enc.ids
@@ -118,10 +137,12 @@ struct LineFormatter: Sendable {
                     if k > 0 { out.append(0x20) }
                     let id = Int(ids[k])
                     if id >= 0 && id < tokenBytes.count { out.append(contentsOf: tokenBytes[id]) }
+                    if out.count >= spillBytes { try spill(&out) }
                 }
             case .offsets:
                 let s = enc.starts, e = enc.ends
                 for k in 0..<n {
+                    if out.count >= spillBytes { try spill(&out) }
                     if k > 0 { out.append(0x20) }
                     Self.appendDecimal(Int(s[k]), &out)
                     out.append(0x2D)

@@ -101,14 +101,20 @@ struct ModelLimitsTests {
         #expect(encoder.embed(["a a"], batchSize: 1)[0].count == 4)
     }
 
-    /// Repeated and empty lines are computed once and handed to every line that tokenizes
-    /// alike: each equals the embedding of that line alone, in input order.
-    @Test func repeatedLinesShareOneComputation() throws {
+    /// A one-layer, width-4 encoder over a nine-token WordPiece vocabulary.
+    static func tinyEncoder() throws -> SentenceEncoder {
         let vocab = Vocabulary(tokens: ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "a", "b", "##b", ","])
         let tokenizer = try Tokenizer.bert(vocabulary: vocab)
         let config = BertConfig(vocabSize: 9, hiddenSize: 4, layerCount: 1, headCount: 1, intermediateSize: 4, maxPositions: 16)
         var generator = RandomGenerator(seed: 0)
         let encoder = SentenceEncoder(model: BertModel(config, pooler: false, generator: &generator), tokenizer: tokenizer, maxLength: 16)
+        return encoder
+    }
+
+    /// Repeated and empty lines are computed once and handed to every line that tokenizes
+    /// alike: each equals the embedding of that line alone, in input order.
+    @Test func repeatedLinesShareOneComputation() throws {
+        let encoder = try Self.tinyEncoder()
         let lines = ["a b", "", "a b", "b , a", "", "A B"]
         let together = encoder.embed(lines, batchSize: 1)
         #expect(together.count == lines.count)
@@ -120,11 +126,7 @@ struct ModelLimitsTests {
 
     /// Cutting a long line at the relevant prefix changes nothing in what is embedded.
     @Test func relevantPrefixGivesTheSameTruncatedEncoding() throws {
-        let vocab = Vocabulary(tokens: ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "a", "b", "##b", ","])
-        let tokenizer = try Tokenizer.bert(vocabulary: vocab)
-        let config = BertConfig(vocabSize: 9, hiddenSize: 4, layerCount: 1, headCount: 1, intermediateSize: 4, maxPositions: 16)
-        var generator = RandomGenerator(seed: 0)
-        let encoder = SentenceEncoder(model: BertModel(config, pooler: false, generator: &generator), tokenizer: tokenizer, maxLength: 16)
+        let encoder = try Self.tinyEncoder()
         for text in [String(repeating: "a bb, ", count: 5000), String(repeating: " ", count: 3000) + String(repeating: "ab ", count: 3000),
                      String(repeating: "abababab", count: 4000) + " a", "a " + String(repeating: "\t\n ", count: 400) + String(repeating: "b,", count: 800)] {
             let bytes = Array(text.utf8)
