@@ -24,7 +24,9 @@ public final class SentenceTranslator {
         self.batchSize = max(1, batchSize)
         // The source with its </s> and the target's cap must both fit the positions.
         let byCap = Int(Double(model.config.maxPositions - options.lengthSlack) / max(options.maxLengthRatio, 1))
-        self.pieceTokens = max(1, min(pieceTokens, model.config.maxPositions - 1, byCap))
+        // CTC's decoder reads the source (with </s>) upsampled.
+        let byUpsampling = model.config.decoder == .natCTC ? model.config.maxPositions / (model.config.upsample ?? 1) - 1 : Int.max
+        self.pieceTokens = max(1, min(pieceTokens, model.config.maxPositions - 1, byCap, byUpsampling))
         encoder = vocabulary.source.makeLineEncoder()
     }
 
@@ -62,7 +64,13 @@ public final class SentenceTranslator {
 
     /// One batch, in the order given (no sorting): the decoding benchmark's batches.
     public func decode(_ batch: [[Int32]]) -> [[Int32]] {
-        options.beam > 1 ? BeamSearch.run(model, sources: batch, options: options)
-            : GreedySearch.run(model, sources: batch, options: options)
+        switch model.config.decoder {
+        case .autoregressive:
+            options.beam > 1 ? BeamSearch.run(model, sources: batch, options: options)
+                : GreedySearch.run(model, sources: batch, options: options)
+        case .natCMLM: MaskPredict.run(model, sources: batch, options: options)
+        case .natVanilla: OnePassDecoding.vanilla(model, sources: batch, options: options)
+        case .natCTC: OnePassDecoding.ctc(model, sources: batch, options: options)
+        }
     }
 }
