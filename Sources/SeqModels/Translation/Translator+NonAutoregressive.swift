@@ -61,3 +61,30 @@ public enum SourceCopy {
         source.flatMap { [Int32](repeating: $0, count: ratio) }
     }
 }
+
+extension Translator {
+    /// Whether a parameter belongs to the encoder or the embeddings: what `--init` copies
+    /// from an autoregressive model (its decoder reads causally, so it stays fresh).
+    static func isEncoderOrEmbedding(_ name: String) -> Bool {
+        name.hasPrefix("encoder.") || name == "shared.weight" || name == "decoder.embed_tokens.weight"
+    }
+
+    /// Copies the encoder and embeddings of `other` (an autoregressive model, say) into this
+    /// model; returns how many tensors were copied. A missing name or another shape is
+    /// refused in one sentence naming the first one, before anything is copied.
+    @discardableResult
+    public func copyEncoder(from other: Translator) throws -> Int {
+        let theirs = Dictionary(uniqueKeysWithValues: other.namedParameters.map { ($0.name, $0.parameter) })
+        let mine = namedParameters.filter { Self.isEncoderOrEmbedding($0.name) }
+        for (name, p) in mine {
+            guard let q = theirs[name] else {
+                throw CheckpointError("the model to start from has no \(name) (its embeddings are \(other.config.shareEmbeddings ? "shared" : "separate"), this model's are \(config.shareEmbeddings ? "shared" : "separate"))")
+            }
+            guard q.shape == p.shape else {
+                throw CheckpointError("\(name) is \(q.shape) in the model to start from but \(p.shape) here; give the same width, feed-forward size, encoder layers and vocabulary (or leave the size flags out)")
+            }
+        }
+        for (name, p) in mine { p.assign(theirs[name]!.value) }
+        return mine.count
+    }
+}

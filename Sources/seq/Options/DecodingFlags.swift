@@ -17,6 +17,19 @@ struct DecodingFlags: ParsableArguments {
     var sampleTopK = 0
     @Option(help: "Sampling temperature (with --sample-top-k).")
     var temperature: Float = 1
+    @Option(help: "Assert the model's decoder: nat (a nat-vanilla, nat-cmlm or nat-ctc model) or autoregressive. The kind is always read from the model's config.json; this only refuses another.")
+    var decoder: DecoderFamily?
+    @Option(help: "nat-cmlm: mask-predict passes (K).")
+    var iterations = 10
+    @Option(name: .customLong("length-beam"), help: "nat-cmlm, nat-vanilla: candidate lengths decoded per sentence, the best by mean log-probability kept (default 3 for nat-cmlm, 1 for nat-vanilla).")
+    var lengthBeam: Int?
+
+    /// What `--decoder` may assert.
+    enum DecoderFamily: String, ExpressibleByArgument, CaseIterable {
+        case autoregressive, nat
+
+        func admits(_ kind: DecoderKind) -> Bool { (kind == .autoregressive) == (self == .autoregressive) }
+    }
 
     func validate() throws {
         if beam < 1 { throw ValidationError("--beam must be at least 1, got \(beam)") }
@@ -26,10 +39,14 @@ struct DecodingFlags: ParsableArguments {
         if sampleTopK < 0 { throw ValidationError("--sample-top-k must be non-negative, got \(sampleTopK)") }
         if sampleTopK > 0 && beam > 1 { throw ValidationError("--sample-top-k samples one hypothesis: use it with --beam 1") }
         if !(temperature > 0 && temperature.isFinite) { throw ValidationError("--temperature must be a positive number, got \(temperature)") }
+        if iterations < 1 { throw ValidationError("--iterations must be at least 1, got \(iterations)") }
+        if let lengthBeam, lengthBeam < 1 { throw ValidationError("--length-beam must be at least 1, got \(lengthBeam)") }
     }
 
-    func options(seed: UInt64) -> DecodingOptions {
+    func options(seed: UInt64, kind: DecoderKind = .autoregressive) -> DecodingOptions {
         var o = DecodingOptions()
+        o.iterations = iterations
+        o.lengthBeam = lengthBeam ?? (kind == .natCMLM ? 3 : 1)
         o.beam = beam
         o.maxLengthRatio = maxLengthRatio
         o.lengthPenalty = lengthPenalty
@@ -50,11 +67,12 @@ struct DecodingFlags: ParsableArguments {
         }
         do {
             let translator = try Translator.load(directory: url)
-            guard translator.config.decoder == .autoregressive else {
-                throw CheckpointError("\(path) holds a \(translator.config.decoder.rawValue) model, which this seq cannot decode yet")
+            let kind = translator.config.decoder
+            if let decoder, !decoder.admits(kind) {
+                throw CheckpointError("\(path) holds a\(kind == .autoregressive ? "n" : "") \(kind.rawValue) translation model, not the \(decoder == .nat ? "non-autoregressive (nat-vanilla, nat-cmlm, nat-ctc)" : "autoregressive") kind --decoder \(decoder.rawValue) asks for")
             }
             let vocabulary = try TranslationVocabulary.load(directory: url)
-            return SentenceTranslator(model: translator, vocabulary: vocabulary, options: options(seed: seed), batchSize: batchSize)
+            return SentenceTranslator(model: translator, vocabulary: vocabulary, options: options(seed: seed, kind: kind), batchSize: batchSize)
         } catch let e as CheckpointError {
             throw InputError(file: path, line: nil, message: e.message.hasPrefix(path) ? String(e.message.dropFirst(path.count)).trimmingCharacters(in: CharacterSet(charactersIn: ": ")) : e.message)
         } catch let e as CorpusError {

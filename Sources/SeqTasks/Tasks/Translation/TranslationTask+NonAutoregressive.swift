@@ -38,6 +38,7 @@ extension TranslationTask {
             // Weighted, so that the step's reported loss (the sum of the terms) is the objective.
             terms.append(LossTerm("length", sum: Double(lengthLoss.scalars[0] * weight) * sentences, normalizer: "sentences"))
         }
-        return TaskLoss(loss: loss, terms: terms, counts: counts, tokens: nat.predicted)
+        // Target tokens (with `</s>`, as the autoregressive model counts them): tokens/s compares.
+        return TaskLoss(loss: loss, terms: terms, counts: counts, tokens: batch.targetTokens)
     }
 }

@@ -44,22 +44,29 @@ struct NATStart {
     static func predictions(_ logits: Tensor, forbidden: [Int32]) -> [MaskPredict.Prediction] {
         let V = logits.shape[1], R = logits.shape[0]
         var out = [MaskPredict.Prediction](repeating: (0, 0), count: R)
-        let excluded = Set([TranslationVocabulary.pad, TranslationVocabulary.eos] + forbidden)
+        var allowed = [Bool](repeating: true, count: V)
+        for id in [TranslationVocabulary.pad, TranslationVocabulary.eos] + forbidden where Int(id) < V { allowed[Int(id)] = false }
+        let permitted = allowed
         logits.withUnsafeBufferPointer { z in
             let zp = SendablePointer(UnsafeMutablePointer(mutating: z.baseAddress!))
             out.withUnsafeMutableBufferPointer { o in
                 let op = SendablePointer(o.baseAddress!)
-                parallelFor(R, grain: 16) { rows in
-                    for r in rows {
-                        let row = zp.p + r * V
-                        var best = -1, bestValue = -Float.infinity, m = -Float.infinity
-                        for j in 0..<V {
-                            m = max(m, row[j])
-                            if row[j] > bestValue && !excluded.contains(Int32(j)) { best = j; bestValue = row[j] }
+                permitted.withUnsafeBufferPointer { a in
+                    let ap = a.baseAddress!
+                    let allowedPointer = SendablePointer(UnsafeMutablePointer(mutating: ap))
+                    parallelFor(R, grain: 16) { rows in
+                        for r in rows {
+                            let row = zp.p + r * V
+                            var best = -1, bestValue = -Float.infinity, m = -Float.infinity
+                            for j in 0..<V {
+                                let v = row[j]
+                                if v > m { m = v }
+                                if v > bestValue && allowedPointer.p[j] { best = j; bestValue = v }
+                            }
+                            var sum: Float = 0
+                            for j in 0..<V { sum += Foundation.exp(row[j] - m) }
+                            op.p[r] = (Int32(max(best, 0)), bestValue - m - Foundation.log(sum))
                         }
-                        var sum: Float = 0
-                        for j in 0..<V { sum += Foundation.exp(row[j] - m) }
-                        op.p[r] = (Int32(max(best, 0)), bestValue - m - Foundation.log(sum))
                     }
                 }
             }
