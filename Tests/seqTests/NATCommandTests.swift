@@ -146,4 +146,27 @@ import SeqTestSupport
         #expect(try CLI.run(["translate", "--iterations", "0"]).status == 2)
         #expect(try CLI.run(["translate", "--length-beam", "0"]).status == 2)
     }
+
+    /// The NAT rows of seq bench decode: the AR rows' keys, the fixed work (lengths at the
+    /// caps), every kind timed with random weights; a trained model of another kind refused.
+    @Test func benchDecodeTimesTheNATModels() throws {
+        let f = try #require(TranslateCommandTests.fixture)
+        let configs = ["greedy:1", "dsgreedy:2", "vanilla:2", "cmlm2:1", "cmlm2l1:2", "ctc:1", "ctc3:2"]
+        let r = try CLI.run(["bench", "decode", "--data", f.dir.path, "--sentences", "3", "--configs", configs.joined(separator: ","),
+                             "--threads", "1"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try Self.summary(r)
+        let rows = try #require(json["configs"] as? [String: [String: Any]])
+        for name in configs {
+            for key in ["seconds", "cpu_seconds_per_wall_second", "sentences_per_s", "tokens_per_s", "generated_tokens", "decoder"] {
+                #expect(rows[name]?[key] != nil, "missing \(name).\(key)")
+            }
+        }
+        let sumCaps = try #require(json["sum_caps"] as? Int)
+        for name in ["greedy:1", "dsgreedy:2", "vanilla:2", "cmlm2l1:2"] { #expect(rows[name]?["generated_tokens"] as? Int == sumCaps, "\(name)") }
+        #expect(rows["dsgreedy:2"]?["layers"] as? String == "6+1" && rows["ctc:1"]?["decoder"] as? String == "nat-ctc")
+        let wrong = try CLI.run(["bench", "decode", "--model", f.model.path, "--data", f.dir.path, "--sentences", "2", "--configs", "cmlm4:1"])
+        #expect(wrong.status == 1 && wrong.stderr.contains("nat-cmlm"), "\(wrong.stderr)")
+        #expect(try CLI.run(["bench", "decode", "--data", f.dir.path, "--configs", "cmlm:1"]).status != 0)
+    }
 }
