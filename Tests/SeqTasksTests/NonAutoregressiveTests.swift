@@ -166,6 +166,34 @@ struct NATModelTests {
         #expect((m.lengthPredictor != nil) == (kind == .natCMLM || kind == .natVanilla))
     }
 
+    /// Noisy parallel decoding: the teacher's score of a candidate is its mean teacher-forced
+    /// log-probability (with `</s>`), computed for all candidates in one batch; the kept
+    /// candidate is the best of the NAT model's candidates under that score.
+    @Test func noisyParallelDecodingKeepsTheTeachersBest() {
+        let teacher = TranslationSearchTests.model(vocab: 30)
+        let sources: [[Int32]] = [[5, 6, 7], [9, 8]]
+        let candidates: [[Int32]] = [[4, 5], [6], [7, 8, 9], [10], [11, 12, 13, 14], [13, 14, 15]]
+        let scores = NoisyParallelDecoding.teacherScores(teacher, sources: sources, candidates: candidates, perSource: 3)
+        for (r, c) in candidates.enumerated() {
+            let expected = TranslationSearchTests.logProbability(teacher, source: sources[r / 3], tokens: c, ended: true) / Double(c.count + 1)
+            #expect(abs(Double(scores[r]) - expected) < 1e-4, "candidate \(r)")
+        }
+        var o = DecodingOptions()
+        o.lengthBeam = 3
+        o.iterations = 2
+        for kind in [DecoderKind.natCMLM, .natVanilla] {
+            let m = Self.model(kind)
+            let rows = kind == .natCMLM ? MaskPredict.candidates(m, sources: Self.sources, options: o)
+                : OnePassDecoding.vanillaCandidates(m, sources: Self.sources, options: o)
+            let teacherScores = NoisyParallelDecoding.teacherScores(teacher, sources: Self.sources, candidates: rows.map(\.tokens), perSource: 3)
+            let kept = NoisyParallelDecoding.run(m, teacher: teacher, sources: Self.sources, options: o)
+            for b in Self.sources.indices {
+                let best = (3 * b..<3 * b + 3).max { teacherScores[$0] < teacherScores[$1] }!
+                #expect(kept[b] == rows[best].tokens, "\(kind) sentence \(b)")
+            }
+        }
+    }
+
     @Test func anAutoregressiveModelsWeightsDoNotChange() {
         // The same seed gives the same autoregressive model as before the NAT keys existed:
         // the NAT parts draw nothing unless present.

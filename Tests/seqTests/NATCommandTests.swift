@@ -123,6 +123,15 @@ import SeqTestSupport
         #expect(lines.count == 15 + 1 && lines.last == "", "\(lines.count) lines")
         #expect(lines[1].isEmpty && lines[13].isEmpty)
         #expect(r.stderr.contains("<stdin>:4:") && r.stderr.contains("in pieces"))
+        // Noisy parallel decoding with the autoregressive model the NAT model started from.
+        let npd = try CLI.run(["translate", "--model", model.path, "--npd-teacher", f.model.path, "--npd-candidates", "2",
+                               "--iterations", "2", "--threads", "1"], stdin: Self.hostileSources(longLine: 20))
+        if kind == "nat-ctc" {
+            #expect(npd.status == 1 && npd.stderr.contains("nat-vanilla or nat-cmlm"), "\(npd.stderr)")
+        } else {
+            #expect(npd.status == 0, "\(npd.stderr)")
+            #expect(npd.stdout.split(separator: "\n", omittingEmptySubsequences: false).count == 15 + 1)
+        }
     }
 
     @Test func decoderNatRefusesOtherModelsAndInitRefusesAnotherShape() throws {

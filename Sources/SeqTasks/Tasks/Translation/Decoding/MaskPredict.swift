@@ -63,16 +63,21 @@ public enum MaskPredict {
 
     /// Translations of `sources` (ids without specials) by a mask-predict model.
     public static func run(_ model: Translator, sources: [[Int32]], options: DecodingOptions) -> [[Int32]] {
+        let rows = candidates(model, sources: sources, options: options)
+        return best(rows.map(\.scores), beam: max(1, options.lengthBeam)).map { rows[$0].tokens }
+    }
+
+    /// Every candidate: `options.lengthBeam` consecutive rows per sentence.
+    public static func candidates(_ model: Translator, sources: [[Int32]], options: DecodingOptions) -> [(tokens: [Int32], scores: [Float])] {
         guard !sources.isEmpty else { return [] }
         let L = max(1, options.lengthBeam)
         return withoutGradients {
             let start = NATStart(model, sources: sources, options: options, lengthBeam: L)
             let memory = model.repeating(start.encoded, times: L)
             let mask = Int32(model.config.maskID ?? model.config.bosID)
-            let rows = refine(lengths: start.lengths, iterations: max(1, options.iterations), mask: mask, pad: TranslationVocabulary.pad) { input in
+            return refine(lengths: start.lengths, iterations: max(1, options.iterations), mask: mask, pad: TranslationVocabulary.pad) { input in
                 NATStart.predictions(model.decodeParallel(input, source: memory, context: .evaluation()), forbidden: [mask])
             }
-            return best(rows.map(\.scores), beam: L).map { rows[$0].tokens }
         }
     }
 }

@@ -80,6 +80,12 @@ struct NATStart {
 /// token per position, repeats merged and blanks dropped).
 public enum OnePassDecoding {
     public static func vanilla(_ model: Translator, sources: [[Int32]], options: DecodingOptions) -> [[Int32]] {
+        let rows = vanillaCandidates(model, sources: sources, options: options)
+        return MaskPredict.best(rows.map(\.scores), beam: max(1, options.lengthBeam)).map { rows[$0].tokens }
+    }
+
+    /// Every candidate of vanilla NAT: `options.lengthBeam` consecutive rows per sentence.
+    public static func vanillaCandidates(_ model: Translator, sources: [[Int32]], options: DecodingOptions) -> [(tokens: [Int32], scores: [Float])] {
         guard !sources.isEmpty else { return [] }
         let L = max(1, options.lengthBeam)
         return withoutGradients {
@@ -91,8 +97,10 @@ public enum OnePassDecoding {
             let logits = model.decodeParallel(input, source: model.repeating(start.encoded, times: L), fromSource: true,
                                               context: .evaluation())
             let p = NATStart.predictions(logits, forbidden: [Int32(model.config.bosID)])
-            let rows = start.lengths.enumerated().map { r, n in (0..<n).map { p[r * input.length + $0] } }
-            return MaskPredict.best(rows.map { $0.map(\.logProb) }, beam: L).map { rows[$0].map(\.token) }
+            return start.lengths.enumerated().map { r, n in
+                let row = (0..<n).map { p[r * input.length + $0] }
+                return (row.map(\.token), row.map(\.logProb))
+            }
         }
     }
 

@@ -14,6 +14,9 @@ public final class SentenceTranslator {
     /// Longest source piece, in tokens: longer lines are translated in pieces of this many
     /// tokens and the translations joined with a space.
     public let pieceTokens: Int
+    /// Noisy parallel decoding: the autoregressive model that scores a vanilla or
+    /// mask-predict model's `options.lengthBeam` candidates (nil: their own mean log-probability).
+    public var teacher: Translator?
     let encoder: LineEncoder
 
     public init(model: Translator, vocabulary: TranslationVocabulary, options: DecodingOptions = DecodingOptions(),
@@ -64,7 +67,10 @@ public final class SentenceTranslator {
 
     /// One batch, in the order given (no sorting): the decoding benchmark's batches.
     public func decode(_ batch: [[Int32]]) -> [[Int32]] {
-        switch model.config.decoder {
+        if let teacher, model.config.predictsLength {
+            return NoisyParallelDecoding.run(model, teacher: teacher, sources: batch, options: options)
+        }
+        return switch model.config.decoder {
         case .autoregressive:
             options.beam > 1 ? BeamSearch.run(model, sources: batch, options: options)
                 : GreedySearch.run(model, sources: batch, options: options)
