@@ -257,6 +257,31 @@ struct NATTrainingTests {
         }
     }
 
+    /// A mask-predict run checkpointed and resumed draws the same masks and reaches the same
+    /// weights as one run (masks keyed by pass and corpus row).
+    @Test func maskPredictResumeGivesTheSameRun() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("seq-nat-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let files = TranslationTaskTests.files(in: dir, times: 4)
+        let settings = TranslationTaskTests.trainerSettings()
+        let straight = try Trainer(task: try Self.task(dir, kind: .natCMLM, files: files), taskName: TranslationTask.name, settings: settings)
+        var expected: [Float] = []
+        for _ in 0..<6 { expected.append(try straight.trainStep().loss) }
+        let first = try Trainer(task: try Self.task(dir, kind: .natCMLM, files: files), taskName: TranslationTask.name, settings: settings)
+        var losses: [Float] = []
+        for _ in 0..<3 { losses.append(try first.trainStep().loss) }
+        let checkpoint = try first.saveCheckpoint(in: dir.appendingPathComponent("run"))
+        let resumed = try Trainer<TranslationTask>.resume(from: checkpoint, taskName: TranslationTask.name) { state, directory in
+            try TranslationTask.resume(state, directory: directory)
+        }
+        #expect(resumed.task.model.config.decoder == .natCMLM)
+        for _ in 0..<3 { losses.append(try resumed.trainStep().loss) }
+        #expect(zip(losses, expected).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) }, "\(losses) vs \(expected)")
+        let wa = TranslationTaskTests.weights(resumed), wb = TranslationTaskTests.weights(straight)
+        let worst = wa.keys.map { k in zip(wa[k]!, wb[k]!).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) } }.max() ?? 0
+        #expect(worst <= 1e-6, "largest weight difference \(worst)")
+    }
+
     /// Tiny mask-predict and CTC models train on the bundled corpus: their token loss (and
     /// mask-predict's length loss) fall within 50 steps, mask-predict's well below guessing.
     @Test(arguments: [DecoderKind.natCMLM, .natCTC])

@@ -3,6 +3,12 @@ import SeqNN
 import SeqTensor
 
 extension TranslationTask {
+    /// CTC: the step's sentences whose upsampled source was too short for their target
+    /// (skipped with zero loss, as `zero_infinity`), shown beside the loss.
+    public func trainingMetrics(_ totals: [String: Double]) -> [String: Double] {
+        totals["ctc_skipped"].map { ["ctc_skipped": $0] } ?? [:]
+    }
+
     /// fairseq's `length_loss_factor`.
     public static let defaultLengthLossWeight: Float = 0.1
 
