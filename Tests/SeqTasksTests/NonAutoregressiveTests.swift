@@ -23,10 +23,12 @@ struct MaskPredictTests {
     @Test func remasksExactlyTheLeastConfidentWithLinearDecay() {
         let lengths = [5, 8, 1, 3], K = 4, mask: Int32 = 1, pad: Int32 = 0
         var inputs: [TokenBatch] = [], remaskedLog: [(Int, [[Int]])] = []
-        let rows = MaskPredict.refine(lengths: lengths, iterations: K, mask: mask, pad: pad, predict: { input in
+        let rows = MaskPredict.refine(lengths: lengths, iterations: K, mask: mask, pad: pad, predict: { input, positions in
             inputs.append(input)
             let pass = inputs.count
-            return (0..<(input.batchSize * input.length)).map { i in
+            // Asked exactly for the masked positions, row by row.
+            #expect(positions.map { Int($0) } == (0..<(input.batchSize * input.length)).filter { input.ids[$0] == mask })
+            return positions.map { Int($0) }.map { i in
                 (Int32(100 * pass + i % input.length), Self.score(pass, i / input.length, i % input.length))
             }
         }, remasked: { remaskedLog.append(($0, $1)) })
@@ -61,9 +63,9 @@ struct MaskPredictTests {
 
     @Test func stopsEarlyOnlyWhenNothingIsLeftToPredict() {
         var passes = 0
-        _ = MaskPredict.refine(lengths: [1, 2], iterations: 10, mask: 1, pad: 0, predict: { input in
+        _ = MaskPredict.refine(lengths: [1, 2], iterations: 10, mask: 1, pad: 0, predict: { _, positions in
             passes += 1
-            return Array(repeating: (Int32(5), Float(-0.5)), count: input.batchSize * input.length)
+            return Array(repeating: (Int32(5), Float(-0.5)), count: positions.count)
         })
         // ⌊2·(10−t)/10⌋ is 1 for t ≤ 5 and 0 from t = 6: six passes change anything.
         #expect(passes == 6)

@@ -18,15 +18,23 @@ extension Translator {
     /// The decoder over all positions of `input` at once (token ids embedded with the
     /// target table, positions from 0), bidirectional over each row's real positions →
     /// logits [B·T, V]. Mask-predict feeds targets with masked ids; CTC and vanilla NAT
-    /// feed source tokens copied or upsampled (`table: sourceEmbedding`).
+    /// feed source tokens copied or upsampled (`table: sourceEmbedding`). With `outputRows`
+    /// (flat positions b·T + t), only those rows are projected to the vocabulary (the
+    /// projection is the largest product; decoding needs the real or masked positions only).
     public func decodeParallel(_ input: TokenBatch, source: EncodedSource, fromSource: Bool = false,
-                               context: ForwardContext) -> Tensor {
+                               outputRows: [Int32]? = nil, context: ForwardContext) -> Tensor {
         let B = input.batchSize, T = input.length
         var x = embed(input.ids, batch: B, length: T, table: fromSource ? sourceEmbedding : targetEmbedding, offset: 0, context: context)
         let selfMask = input.mask
         for layer in decoderLayers { x = layer(x, memory: source.memory, memoryMask: source.mask, selfMask: selfMask, context: context) }
         if let decoderNorm { x = decoderNorm(x) }
-        return logits(x.reshape([B * T, config.width]))
+        let hidden = x.reshape([B * T, config.width])
+        return logits(outputRows.map { hidden.indexSelect($0) } ?? hidden)
+    }
+
+    /// The flat positions (b·T + t) of a batch's real tokens.
+    public static func realRows(_ input: TokenBatch) -> [Int32] {
+        input.valid.indices.filter { input.valid[$0] != 0 }.map { Int32($0) }
     }
 
     /// The memory of each source repeated `times` times (row b·times + k is source b): the

@@ -19,9 +19,9 @@ extension TranslationTask {
     func natLoss(_ batch: TranslationBatch, _ nat: NATTargets, encoded: EncodedSource, totals: [String: Double],
                  context: ForwardContext) -> TaskLoss {
         let predicted = max(totals["predicted"] ?? 0, 1), sentences = max(totals["sentences"] ?? 0, 1)
-        let logits = model.decodeParallel(nat.input, source: encoded, fromSource: nat.fromSource, context: context)
         var loss: Tensor, terms: [LossTerm], counts: [String: Double] = [:]
         if model.config.decoder == .natCTC {
+            let logits = model.decodeParallel(nat.input, source: encoded, fromSource: nat.fromSource, context: context)
             let B = nat.input.batchSize, T = nat.input.length
             let lengths = (0..<B).map { b in nat.input.valid[(b * T)..<(b * T + T)].reduce(0) { $0 + Int($1) } }
             let ctc = logits.reshape([B, T, logits.shape[1]]).ctcLoss(inputLengths: lengths, targets: nat.sequences,
@@ -31,8 +31,13 @@ extension TranslationTask {
             terms = [LossTerm("ctc", sum: ctc.sum, normalizer: "predicted")]
             counts["ctc_skipped"] = Double(ctc.skipped)
         } else {
-            let ce = logits.crossEntropy(targets: nat.output, ignoreIndex: Self.ignoreIndex, labelSmoothing: settings.labelSmoothing,
-                                         divisor: Float(predicted))
+            // Only the predicted positions are projected to the vocabulary (the others would
+            // be ignored by the loss anyway): mask-predict's masked tokens, vanilla's real ones.
+            let rows = nat.output.indices.filter { nat.output[$0] != Self.ignoreIndex }
+            let logits = model.decodeParallel(nat.input, source: encoded, fromSource: nat.fromSource,
+                                              outputRows: rows.map { Int32($0) }, context: context)
+            let ce = logits.crossEntropy(targets: rows.map { nat.output[$0] }, ignoreIndex: Self.ignoreIndex,
+                                         labelSmoothing: settings.labelSmoothing, divisor: Float(predicted))
             loss = ce
             terms = [LossTerm("ce", sum: Double(ce.scalars[0]) * predicted, normalizer: "predicted")]
         }

@@ -13,11 +13,13 @@ public enum MaskPredict {
     public typealias Prediction = (token: Int32, logProb: Float)
 
     /// The refinement loop over candidates of `lengths` (each ≥ 1). `predict` maps the
-    /// decoder input (rows padded with `pad`, masked positions holding `mask`) to one
-    /// prediction per position [N·T]; `remasked` sees, after each pass but the last, the
-    /// positions masked again in each row. Returns each row's tokens and log-probabilities.
+    /// decoder input (rows padded with `pad`, masked positions holding `mask`) and the flat
+    /// positions (row·T + position) of the masked tokens to one prediction per masked
+    /// position, in that order: only those need the output projection. `remasked` sees, after
+    /// each pass but the last, the positions masked again in each row. Returns each row's
+    /// tokens and log-probabilities.
     public static func refine(lengths: [Int], iterations K: Int, mask: Int32, pad: Int32,
-                              predict: (TokenBatch) -> [Prediction],
+                              predict: (TokenBatch, _ positions: [Int32]) -> [Prediction],
                               remasked: ((_ pass: Int, _ positions: [[Int]]) -> Void)? = nil) -> [(tokens: [Int32], scores: [Float])] {
         precondition(K >= 1 && lengths.allSatisfy { $0 >= 1 }, "mask-predict needs ≥ 1 pass and lengths ≥ 1")
         var tokens = lengths.map { [Int32](repeating: mask, count: $0) }
@@ -25,12 +27,14 @@ public enum MaskPredict {
         var masked = lengths.map { Array(0..<$0) }
         for pass in 1...K {
             let input = TokenBatch.padding(tokens, pad: pad)
-            let predictions = predict(input)
+            let positions = masked.enumerated().flatMap { r, ps in ps.map { Int32(r * input.length + $0) } }
+            let predictions = predict(input, positions)
+            var next = 0
             for r in tokens.indices {
                 for p in masked[r] {
-                    let prediction = predictions[r * input.length + p]
-                    tokens[r][p] = prediction.token
-                    scores[r][p] = prediction.logProb
+                    tokens[r][p] = predictions[next].token
+                    scores[r][p] = predictions[next].logProb
+                    next += 1
                 }
             }
             if pass == K { break }
@@ -75,8 +79,9 @@ public enum MaskPredict {
             let start = NATStart(model, sources: sources, options: options, lengthBeam: L)
             let memory = model.repeating(start.encoded, times: L)
             let mask = Int32(model.config.maskID ?? model.config.bosID)
-            return refine(lengths: start.lengths, iterations: max(1, options.iterations), mask: mask, pad: TranslationVocabulary.pad) { input in
-                NATStart.predictions(model.decodeParallel(input, source: memory, context: .evaluation()), forbidden: [mask])
+            return refine(lengths: start.lengths, iterations: max(1, options.iterations), mask: mask, pad: TranslationVocabulary.pad) { input, positions in
+                NATStart.predictions(model.decodeParallel(input, source: memory, outputRows: positions, context: .evaluation()),
+                                     forbidden: [mask])
             }
         }
     }

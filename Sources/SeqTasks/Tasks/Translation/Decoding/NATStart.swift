@@ -94,11 +94,14 @@ public enum OnePassDecoding {
                 SourceCopy.uniform(sources[r / L] + [TranslationVocabulary.eos], targetLength: n)
             }
             let input = TokenBatch.padding(inputs, pad: TranslationVocabulary.pad)
+            // Rows are right-padded, so the real positions come row by row, n of each.
             let logits = model.decodeParallel(input, source: model.repeating(start.encoded, times: L), fromSource: true,
-                                              context: .evaluation())
+                                              outputRows: Translator.realRows(input), context: .evaluation())
             let p = NATStart.predictions(logits, forbidden: [Int32(model.config.bosID)])
-            return start.lengths.enumerated().map { r, n in
-                let row = (0..<n).map { p[r * input.length + $0] }
+            var next = 0
+            return start.lengths.map { n in
+                defer { next += n }
+                let row = p[next..<(next + n)]
                 return (row.map(\.token), row.map(\.logProb))
             }
         }
@@ -111,11 +114,14 @@ public enum OnePassDecoding {
             let ratio = model.config.upsample ?? 2, blank = Int32(model.config.blankID ?? model.config.bosID)
             let input = TokenBatch.padding(sources.map { SourceCopy.upsampled($0 + [TranslationVocabulary.eos], ratio: ratio) },
                                            pad: TranslationVocabulary.pad)
-            let logits = model.decodeParallel(input, source: start.encoded, fromSource: true, context: .evaluation())
+            let logits = model.decodeParallel(input, source: start.encoded, fromSource: true, outputRows: Translator.realRows(input),
+                                              context: .evaluation())
             let p = NATStart.predictions(logits, forbidden: [])
+            var next = 0
             return sources.indices.map { b in
                 let n = input.valid[(b * input.length)..<((b + 1) * input.length)].reduce(0) { $0 + Int($1) }
-                return Array(collapse((0..<n).map { p[b * input.length + $0].token }, blank: blank).prefix(start.caps[b]))
+                defer { next += n }
+                return Array(collapse(p[next..<(next + n)].map(\.token), blank: blank).prefix(start.caps[b]))
             }
         }
     }
