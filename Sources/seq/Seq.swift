@@ -11,7 +11,7 @@ struct Seq: ParsableCommand {
         abstract: "Sequence models and NLP on the CPU: tokenize, pretrain, fine-tune, translate.",
         version: "seq \(SeqVersion.current)",
         subcommands: [Bench.self, Tokenize.self, Vocab.self, Pretrain.self, Finetune.self, Embed.self, Evaluate.self, Predict.self, MLMLogits.self,
-                      TrainTranslation.self, Translate.self]
+                      TrainTranslation.self, Translate.self, Distill.self]
     )
 
     /// `seq help A B` names a command path; swift-argument-parser shows the root help for

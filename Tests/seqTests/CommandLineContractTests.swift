@@ -30,7 +30,7 @@ import Testing
                 guard line.hasPrefix("  "), !line.hasPrefix("   ") else { return nil }
                 return line.split(separator: " ").first.map(String.init)
             }
-        #expect(listed == ["bench", "tokenize", "vocab", "pretrain", "finetune", "embed", "evaluate", "predict", "train-translation", "translate", "See"])
+        #expect(listed == ["bench", "tokenize", "vocab", "pretrain", "finetune", "embed", "evaluate", "predict", "train-translation", "translate", "distill", "See"])
         #expect(!r.stdout.contains("mlm-logits"))
     }
 
@@ -38,7 +38,7 @@ import Testing
         let r = try CLI.run(["help", "nosuch"])
         #expect(r.status == 2)
         #expect(r.stdout.isEmpty)
-        #expect(r.stderr == "Error: unknown command 'nosuch' for 'seq'; known: bench, tokenize, vocab, pretrain, finetune, embed, evaluate, predict, train-translation, translate\n")
+        #expect(r.stderr == "Error: unknown command 'nosuch' for 'seq'; known: bench, tokenize, vocab, pretrain, finetune, embed, evaluate, predict, train-translation, translate, distill\n")
         let nested = try CLI.run(["help", "vocab", "nosuch"])
         #expect(nested.status == 2)
         #expect(nested.stderr.contains("known: train"))

@@ -60,6 +60,9 @@ public final class Translator: Module {
     /// The final norms of a pre-LN model (a post-LN layer already ends in one).
     public let encoderNorm: LayerNorm?
     public let decoderNorm: LayerNorm?
+    /// Vanilla NAT and mask-predict: target length classes 0...max_target_length from the
+    /// mean-pooled encoder output (fairseq's `decoder.embed_length`); nil otherwise.
+    public let lengthPredictor: Linear?
     let embeddingDropout: Dropout
     let positions: Tensor
     let embeddingScale: Float
@@ -93,9 +96,15 @@ public final class Translator: Module {
         embeddingDropout = Dropout(config.dropout)
         positions = SinusoidalPositions.table(length: config.maxPositions, width: C)
         embeddingScale = config.scaleEmbedding ? Float(C).squareRoot() : 1
+        lengthPredictor = config.maxTargetLength.map { Linear(weight: Tensor(zeros: [$0 + 1, C]), bias: nil) }
         for (name, p) in namedParameters where p.shape.count == 2 && !name.contains("embed") && name != "shared.weight" {
             let bound = (6 / Float(p.shape[0] + p.shape[1])).squareRoot()
             p.assign(Tensor.uniform(p.shape, lo: -bound, hi: bound, generator: &generator))
+        }
+        // Drawn after the rest, so the shared parts of a seed's model are the autoregressive
+        // model's ("embed" in its name kept it out of the Xavier loop).
+        if let w = lengthPredictor?.weight {
+            w.assign(Tensor.normal(w.shape, std: 1 / Float(C).squareRoot(), generator: &generator))
         }
     }
 
@@ -118,6 +127,7 @@ public final class Translator: Module {
         for (i, layer) in decoderLayers.enumerated() { visit("decoder.layers.\(i)", layer, body) }
         if let decoderNorm { visit("decoder.layer_norm", decoderNorm, body) }
         if let outputProjection { visit("lm_head", outputProjection, body) }
+        if let lengthPredictor { visit("decoder.embed_length", lengthPredictor, body) }
     }
 
     /// ids [B·T] → dropout(embedding × scale + positions offset..<offset+T) [B, T, C].

@@ -38,6 +38,16 @@ public struct TranslatorConfig: ModelConfig, Equatable {
     public var eosID: Int
     public var unkID: Int
     public var decoder: DecoderKind
+    /// Non-autoregressive models only (absent from an autoregressive config.json, so those
+    /// load unchanged). The id standing for a masked target position (mask-predict) or the
+    /// CTC blank: `<s>`, which a NAT decoder never reads nor writes, so the vocabulary and
+    /// the embedding shapes stay those of the autoregressive model (`--init` copies them).
+    public var maskID: Int?
+    public var blankID: Int?
+    /// The length predictor's classes are 0...maxTargetLength (vanilla NAT, mask-predict).
+    public var maxTargetLength: Int?
+    /// CTC: decoder positions per source position (×2 or ×3).
+    public var upsample: Int?
     public var modelType: String
     public var architectures: [String]?
 
@@ -64,6 +74,10 @@ public struct TranslatorConfig: ModelConfig, Equatable {
         case eosID = "eos_token_id"
         case unkID = "unk_token_id"
         case decoder
+        case maskID = "mask_token_id"
+        case blankID = "blank_token_id"
+        case maxTargetLength = "max_target_length"
+        case upsample = "upsample_ratio"
         case modelType = "model_type"
         case architectures
     }
@@ -92,6 +106,21 @@ public struct TranslatorConfig: ModelConfig, Equatable {
         architectures = nil
     }
 
+    /// This configuration as a non-autoregressive decoder of `kind`: the special ids and the
+    /// length classes or upsampling it needs (the autoregressive kind clears them).
+    public func withDecoder(_ kind: DecoderKind, maxTargetLength: Int = 255, upsample: Int = 2) -> TranslatorConfig {
+        var c = self
+        c.decoder = kind
+        c.maskID = kind == .natCMLM ? bosID : nil
+        c.blankID = kind == .natCTC ? bosID : nil
+        c.maxTargetLength = kind == .natCMLM || kind == .natVanilla ? maxTargetLength : nil
+        c.upsample = kind == .natCTC ? upsample : nil
+        return c
+    }
+
+    /// Whether the decoder has a length predictor (vanilla NAT and mask-predict).
+    public var predictsLength: Bool { decoder == .natVanilla || decoder == .natCMLM }
+
     /// The target side's vocabulary size (the joint one unless separate).
     public var targetVocabularySize: Int { targetVocabSize ?? vocabSize }
 
@@ -112,6 +141,18 @@ public struct TranslatorConfig: ModelConfig, Equatable {
         }
         for id in [padID, bosID, eosID, unkID] where id < 0 || id >= min(vocabSize, targetVocabularySize) {
             return "special token id \(id) is outside the vocabulary"
+        }
+        switch decoder {
+        case .autoregressive: break
+        case .natCMLM:
+            guard let maskID, maskID > 0, maskID < targetVocabularySize else { return "a nat-cmlm model needs mask_token_id inside the target vocabulary" }
+        case .natCTC:
+            guard let blankID, blankID > 0, blankID < targetVocabularySize else { return "a nat-ctc model needs blank_token_id inside the target vocabulary" }
+            guard let upsample, (1...8).contains(upsample) else { return "upsample_ratio must be in 1...8" }
+        case .natVanilla: break
+        }
+        if predictsLength {
+            guard let maxTargetLength, (1...4096).contains(maxTargetLength) else { return "max_target_length must be in 1...4096 for a \(decoder.rawValue) model" }
         }
         return nil
     }

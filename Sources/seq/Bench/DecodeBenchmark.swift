@@ -21,21 +21,59 @@ struct DecodeBenchmark {
         var name: String
         var beam: Int
         var batch: Int
+        var decoder: DecoderKind = .autoregressive
+        /// The deep-encoder/shallow-decoder autoregressive model (6 + 1 layers).
+        var deepShallow = false
+        var iterations = 10
+        var lengthBeam = 1
+        var upsample = 2
     }
 
+    /// METHOD:BATCH pairs. Methods: greedy, beamK (the 3+3 autoregressive model);
+    /// dsgreedy, dsbeamK (deep-shallow, 6+1); vanilla[lL] (one pass); cmlmK[lL] (mask-predict,
+    /// K passes, L lengths, default 3); ctc[U] (one pass over the source upsampled ×U,
+    /// default 2).
     static func parse(_ configs: String) throws -> [Config] {
         try configs.split(separator: ",").map { part in
             let fields = part.split(separator: ":")
             guard fields.count == 2, let batch = Int(fields[1]), batch >= 1 else {
-                throw InputError(file: "--configs", line: nil, message: "'\(part)' is not METHOD:BATCH (greedy:1, beam5:64, …)")
+                throw InputError(file: "--configs", line: nil, message: "'\(part)' is not METHOD:BATCH (greedy:1, beam5:64, cmlm4:1, …)")
             }
-            let method = String(fields[0])
-            let beam = method == "greedy" ? 1 : method.hasPrefix("beam") ? Int(method.dropFirst(4)) : nil
-            guard let beam, beam >= 1 else {
-                throw InputError(file: "--configs", line: nil, message: "'\(method)' is not greedy or beamK")
+            guard let config = method(String(fields[0]), name: String(part), batch: batch) else {
+                throw InputError(file: "--configs", line: nil, message: "'\(fields[0])' is not greedy, beamK, dsgreedy, dsbeamK, vanilla[lL], cmlmK[lL] or ctc[U]")
             }
-            return Config(name: String(part), beam: beam, batch: batch)
+            return config
         }
+    }
+
+    static func method(_ method: String, name: String, batch: Int) -> Config? {
+        var c = Config(name: name, beam: 1, batch: batch)
+        var m = Substring(method)
+        if m.hasPrefix("ds") { c.deepShallow = true; m = m.dropFirst(2) }
+        /// "K" or "KlL" → (K, L).
+        func counts(_ s: Substring, k: Int?, l: Int) -> (Int, Int)? {
+            let parts = s.split(separator: "l", omittingEmptySubsequences: false)
+            guard parts.count <= 2 else { return nil }
+            let first = parts[0].isEmpty ? k : Int(parts[0])
+            let second = parts.count == 2 ? Int(parts[1]) : l
+            guard let first, let second, first >= 1, second >= 1 else { return nil }
+            return (first, second)
+        }
+        if m == "greedy" { return c }
+        if m.hasPrefix("beam"), let k = Int(m.dropFirst(4)), k >= 1 { c.beam = k; return c }
+        if c.deepShallow { return nil }
+        if m.hasPrefix("vanilla"), let (_, l) = counts(m.dropFirst(7), k: 1, l: 1) {
+            c.decoder = .natVanilla; c.lengthBeam = l; return c
+        }
+        if m.hasPrefix("cmlm"), let (k, l) = counts(m.dropFirst(4), k: nil, l: 3) {
+            c.decoder = .natCMLM; c.iterations = k; c.lengthBeam = l; return c
+        }
+        if m.hasPrefix("ctc") {
+            let u = m.count == 3 ? 2 : Int(m.dropFirst(3))
+            guard let u, (1...8).contains(u) else { return nil }
+            c.decoder = .natCTC; c.upsample = u; return c
+        }
+        return nil
     }
 
     func run() throws -> [String: Any] {
@@ -46,13 +84,27 @@ struct DecodeBenchmark {
             let url = URL(fileURLWithPath: model)
             translator = try Translator.load(directory: url)
             vocabulary = try TranslationVocabulary.load(directory: url)
+            for c in configs where c.decoder != translator.config.decoder || c.deepShallow {
+                throw InputError(file: model, line: nil, message: "holds a\(translator.config.decoder == .autoregressive ? "n" : "") \(translator.config.decoder.rawValue) model; --configs '\(c.name)' needs a\(c.decoder == .autoregressive ? "n" : "") \(c.deepShallow ? "deep-shallow " : "")\(c.decoder.rawValue) one (leave --model out to time every kind with random weights)")
+            }
         } else {
             let started = Date()
             vocabulary = try TranslationVocabulary.train(sourcePath: data + "/train.en", targetPath: data + "/train.de", size: 8000, joint: true)
             bpeSeconds = Date().timeIntervalSince(started)
             FileHandle.standardErrorWrite("[seq bench decode] trained BPE vocab=\(vocabulary.source.vocabularySize) in \(String(format: "%.1f", bpeSeconds))s\n")
-            var generator = RandomGenerator(seed: seed)
-            translator = withoutGradients { Translator(TranslatorPreset.base.config(vocabSize: vocabulary.source.vocabularySize), generator: &generator) }
+            translator = Self.randomModel(vocabularySize: vocabulary.source.vocabularySize, decoder: .autoregressive, deepShallow: false,
+                                          upsample: 2, seed: seed)
+        }
+        // Each kind of model the configurations time: the same shape, seeded random weights.
+        var models: [String: Translator] = [:]
+        func decoderModel(for c: Config) -> Translator {
+            guard self.model == nil, c.decoder != .autoregressive || c.deepShallow else { return translator }
+            let key = "\(c.decoder.rawValue)-\(c.deepShallow)-\(c.upsample)"
+            if let m = models[key] { return m }
+            let m = Self.randomModel(vocabularySize: vocabulary.source.vocabularySize, decoder: c.decoder, deepShallow: c.deepShallow,
+                                     upsample: c.upsample, seed: seed)
+            models[key] = m
+            return m
         }
         let lines = try TextLines.read(path: data + "/val.en").prefix(sentences)
         let encoder = vocabulary.source.makeLineEncoder()
@@ -74,7 +126,10 @@ struct DecodeBenchmark {
         for config in configs {
             var o = options
             o.beam = config.beam
-            let t = SentenceTranslator(model: translator, vocabulary: vocabulary, options: o, batchSize: config.batch)
+            o.iterations = config.iterations
+            o.lengthBeam = config.lengthBeam
+            let decoder = decoderModel(for: config)
+            let t = SentenceTranslator(model: decoder, vocabulary: vocabulary, options: o, batchSize: config.batch)
             let cpu0 = ProcessStats.cpuSeconds()
             let t0 = DispatchTime.now().uptimeNanoseconds
             var generated = 0
@@ -87,12 +142,23 @@ struct DecodeBenchmark {
             let cpu = (ProcessStats.cpuSeconds() - cpu0) / seconds
             figures[config.name] = ["seconds": (seconds * 1000).rounded() / 1000, "cpu_seconds_per_wall_second": (cpu * 1000).rounded() / 1000,
                                     "sentences_per_s": (Double(sources.count) / seconds * 100).rounded() / 100,
-                                    "tokens_per_s": (Double(generated) / seconds * 10).rounded() / 10, "generated_tokens": generated]
+                                    "tokens_per_s": (Double(generated) / seconds * 10).rounded() / 10, "generated_tokens": generated,
+                                    "decoder": decoder.config.decoder.rawValue,
+                                    "layers": "\(decoder.config.encoderLayers)+\(decoder.config.decoderLayers)"]
             FileHandle.standardErrorWrite("[seq bench decode] \(config.name): \(String(format: "%.2f", Double(sources.count) / seconds)) sent/s, \(Int(Double(generated) / seconds)) tok/s (\(String(format: "%.1f", seconds))s)\n")
         }
         result["configs"] = figures
+        result["nat_rule"] = "nat-vanilla, nat-cmlm: the candidate lengths are the caps (and cap-1, … for a length beam), K passes each; nat-ctc: the source (with </s>) upsampled, one pass"
         result["bpe_train_seconds"] = (bpeSeconds * 100).rounded() / 100
         result["peak_rss_mib"] = (ProcessStats.peakRSSMiB() * 10).rounded() / 10
         return result
+    }
+
+    /// The reference's shape (or the deep-shallow preset) as `decoder`, seeded random weights.
+    static func randomModel(vocabularySize: Int, decoder: DecoderKind, deepShallow: Bool, upsample: Int, seed: UInt64) -> Translator {
+        let preset: TranslatorPreset = deepShallow ? .deepShallow : .base
+        let config = preset.config(vocabSize: vocabularySize).withDecoder(decoder, maxTargetLength: 255, upsample: upsample)
+        var generator = RandomGenerator(seed: seed)
+        return withoutGradients { Translator(config, generator: &generator) }
     }
 }

@@ -34,6 +34,19 @@ struct TrainTranslation: ParsableCommand {
     @Option(help: "Output directory (default: runs/translate-default).")
     var out: String?
 
+    @Option(name: .customLong("model"), help: "Decoder: autoregressive (default), nat-vanilla (one pass over the source copied to the predicted length), nat-cmlm (mask-predict), nat-ctc (one pass over the upsampled source, CTC loss).")
+    var decoderKind: DecoderKind = .autoregressive
+    @Option(name: .customLong("init"), help: "Start the encoder and embeddings from this translation model directory (its vocabulary and sizes are used; a non-autoregressive model's decoder starts fresh).")
+    var initFrom: String?
+    @Option(help: "nat-ctc: decoder positions per source token (2 or 3).")
+    var upsample = 2
+    @Option(name: .customLong("length-loss-weight"), help: "nat-vanilla, nat-cmlm: weight of the length predictor's loss (fairseq's 0.1).")
+    var lengthLossWeight: Float = TranslationTask.defaultLengthLossWeight
+    @Option(name: .customLong("eval-iterations"), help: "nat-cmlm: mask-predict passes when validation BLEU decodes.")
+    var evalIterations = 10
+    @Option(name: .customLong("eval-length-beam"), help: "nat-vanilla, nat-cmlm: candidate lengths when validation BLEU decodes (default 3 for nat-cmlm, 1 for nat-vanilla).")
+    var evalLengthBeam: Int?
+
     @Option(help: "Model size: tiny (2+2 × 128), small (3+3 × 192), base (3+3 × 256, the PyTorch reference; the default), deep-shallow (6+1 × 256), big (6+6 × 512). Tiny on the bundled corpus.")
     var preset: TranslatorPreset?
     @Option(name: .customLong("encoder-layers"), help: "Encoder layers (overrides the preset).")
@@ -109,7 +122,8 @@ struct TrainTranslation: ParsableCommand {
     static let recipeFlags = ["--src", "--tgt", "--val-src", "--val-tgt", "--preset", "--encoder-layers", "--decoder-layers", "--d-model",
                               "--heads", "--ffn", "--dropout", "--post-ln", "--share-embeddings", "--no-share-embeddings", "--tie-output",
                               "--no-tie-output", "--separate-vocab", "--vocab-size", "--max-tokens", "--max-length", "--lr", "--warmup",
-                              "--label-smoothing", "--clip", "--weight-decay", "--eval-sentences", "--seed"]
+                              "--label-smoothing", "--clip", "--weight-decay", "--eval-sentences", "--seed", "--model", "--init",
+                              "--upsample", "--length-loss-weight", "--eval-iterations", "--eval-length-beam"]
 
     func validate() throws {
         func need(_ ok: Bool, _ message: String) throws { if !ok { throw ValidationError(message) } }
@@ -137,6 +151,12 @@ struct TrainTranslation: ParsableCommand {
         try need(averageLast >= 1, "--average-last must be at least 1, got \(averageLast)")
         try need(keepCheckpoints >= 1, "--keep-checkpoints must be at least 1")
         try need(logEvery >= 1, "--log-every must be at least 1")
+        try need((1...8).contains(upsample), "--upsample must be in 1...8, got \(upsample)")
+        try need(lengthLossWeight >= 0 && lengthLossWeight.isFinite, "--length-loss-weight must be a non-negative number")
+        try need(evalIterations >= 1, "--eval-iterations must be at least 1, got \(evalIterations)")
+        if let evalLengthBeam { try need(evalLengthBeam >= 1, "--eval-length-beam must be at least 1, got \(evalLengthBeam)") }
+        try need(initFrom == nil || !separateVocab && !CommandLine.arguments.contains("--vocab-size"),
+                 "--init takes the vocabulary of the model it starts from; drop --separate-vocab and --vocab-size")
         try need(!(separateVocab && shareEmbeddings && CommandLine.arguments.contains("--share-embeddings")),
                  "--share-embeddings needs one joint vocabulary; drop it or --separate-vocab")
         let base = (preset ?? .base).config(vocabSize: 8000)
@@ -185,18 +205,31 @@ struct TrainTranslation: ParsableCommand {
                 return trainer
             }
             let p = paths!
-            let started = DispatchTime.now().uptimeNanoseconds
-            if reducer.isMain { FileHandle.standardErrorWrite("training \(separateVocab ? "two BPE vocabularies" : "a joint BPE vocabulary") of \(vocabSize) on \(p.src) + \(p.tgt)…\n") }
-            let vocabulary = try TranslationVocabulary.train(sourcePath: p.src, targetPath: p.tgt, size: vocabSize, joint: !separateVocab,
+            let start = try initialModel()
+            let vocabulary: TranslationVocabulary
+            if let start {
+                vocabulary = start.vocabulary
+            } else {
+                let started = DispatchTime.now().uptimeNanoseconds
+                if reducer.isMain { FileHandle.standardErrorWrite("training \(separateVocab ? "two BPE vocabularies" : "a joint BPE vocabulary") of \(vocabSize) on \(p.src) + \(p.tgt)…\n") }
+                vocabulary = try TranslationVocabulary.train(sourcePath: p.src, targetPath: p.tgt, size: vocabSize, joint: !separateVocab,
                                                              threads: Engine.threads)
-            extra["tokenizer_seconds"] = Double((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000) / 1000
-            let task = try TranslationTask(settings: settings(vocabulary), vocabulary: vocabulary, sourcePath: p.src, targetPath: p.tgt,
+                extra["tokenizer_seconds"] = Double((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000) / 1000
+            }
+            let task = try TranslationTask(settings: settings(vocabulary, base: start?.model.config), vocabulary: vocabulary,
+                                           sourcePath: p.src, targetPath: p.tgt,
                                            validationPaths: p.valSrc.flatMap { s in p.valTgt.map { (source: s, target: $0) } },
                                            parallel: reducer.dataParallel)
+            if let start, let initFrom {
+                do { try withoutGradients { try task.model.copyEncoder(from: start.model) } } catch let e as CheckpointError {
+                    throw InputError(file: initFrom, line: nil, message: e.message)
+                }
+                if reducer.isMain { FileHandle.standardErrorWrite("encoder and embeddings from \(initFrom)\n") }
+            }
             return try Trainer(task: task, taskName: TranslationTask.name, settings: trainerSettings(maxSteps: maxSteps), reducer: reducer)
         }
         let task = trainer.task, m = task.settings.model
-        if reducer.isMain { FileHandle.standardErrorWrite("train-translation: \(m.encoderLayers)+\(m.decoderLayers) layers × \(m.width), \(m.heads) heads, ffn \(m.feedForward), \(m.normalizeBefore ? "pre" : "post")-LN, vocab \(m.vocabSize)\(task.vocabulary.isJoint ? " joint" : "/\(m.targetVocabularySize)"), \(task.model.parameterCount) parameters; \(task.corpus.count) pairs (\(task.corpus.dropped) too long), batches ≤ \(task.settings.maxTokens) tokens, lr \(trainer.settings.learningRate), warmup \(trainer.settings.warmupSteps); validation \(task.validation?.sources.count ?? 0) sentences; \(Engine.threads) threads\(reducer.worldSize > 1 ? " × \(reducer.worldSize) processes" : "")\n") }
+        if reducer.isMain { FileHandle.standardErrorWrite("train-translation (\(m.decoder.rawValue)): \(m.encoderLayers)+\(m.decoderLayers) layers × \(m.width), \(m.heads) heads, ffn \(m.feedForward), \(m.normalizeBefore ? "pre" : "post")-LN, vocab \(m.vocabSize)\(task.vocabulary.isJoint ? " joint" : "/\(m.targetVocabularySize)"), \(task.model.parameterCount) parameters; \(task.corpus.count) pairs (\(task.corpus.dropped) too long), batches ≤ \(task.settings.maxTokens) tokens, lr \(trainer.settings.learningRate), warmup \(trainer.settings.warmupSteps); validation \(task.validation?.sources.count ?? 0) sentences; \(Engine.threads) threads\(reducer.worldSize > 1 ? " × \(reducer.worldSize) processes" : "")\n") }
 
         let options = TrainingCommand.runOptions(out: outURL, maxSteps: maxSteps, maxMinutes: maxMinutes, epochs: epochs, evalEvery: evalEvery,
                                                  patience: patience, keepBest: true, checkpointEvery: checkpointEvery,
@@ -238,8 +271,26 @@ struct TrainTranslation: ParsableCommand {
         return result
     }
 
-    func settings(_ vocabulary: TranslationVocabulary) -> TranslationSettings {
-        var config = chosenPreset.config(vocabSize: vocabulary.source.vocabularySize,
+    /// The model and vocabulary --init starts from (nil without --init).
+    func initialModel() throws -> (model: Translator, vocabulary: TranslationVocabulary)? {
+        guard let initFrom else { return nil }
+        let url = URL(fileURLWithPath: initFrom)
+        do {
+            return (try Translator.load(directory: url), try TranslationVocabulary.load(directory: url))
+        } catch let e as CheckpointError {
+            throw InputError(file: initFrom, line: nil, message: e.message.hasPrefix(initFrom) ? String(e.message.dropFirst(initFrom.count)).trimmingCharacters(in: CharacterSet(charactersIn: ": ")) : e.message)
+        }
+    }
+
+    /// The recipe: the preset's sizes (or, with --init, the starting model's) with the size
+    /// flags over them, as the decoder kind --model names.
+    func settings(_ vocabulary: TranslationVocabulary, base: TranslatorConfig? = nil) -> TranslationSettings {
+        var config = base.map { b in
+            var c = b.withDecoder(.autoregressive)
+            c.architectures = nil
+            if let preset { c = preset.config(vocabSize: b.vocabSize, targetVocabSize: b.targetVocabSize) }
+            return c
+        } ?? chosenPreset.config(vocabSize: vocabulary.source.vocabularySize,
                                    targetVocabSize: vocabulary.isJoint ? nil : vocabulary.target.vocabularySize)
         if let encoderLayers { config.encoderLayers = encoderLayers }
         if let decoderLayers { config.decoderLayers = decoderLayers }
@@ -247,10 +298,18 @@ struct TrainTranslation: ParsableCommand {
         if let heads { config.heads = heads }
         if let ffn { config.feedForward = ffn }
         config.dropout = dropout
-        config.normalizeBefore = !postLN
-        config.shareEmbeddings = shareEmbeddings && vocabulary.isJoint
-        config.tieOutput = tieOutput
+        if base == nil {
+            config.normalizeBefore = !postLN
+            config.shareEmbeddings = shareEmbeddings && vocabulary.isJoint
+            config.tieOutput = tieOutput
+        }
+        config = config.withDecoder(decoderKind, maxTargetLength: maxLength, upsample: upsample)
         var s = TranslationSettings(model: config)
+        if decoderKind != .autoregressive {
+            s.lengthLossWeight = lengthLossWeight
+            s.evalIterations = evalIterations
+            s.evalLengthBeam = evalLengthBeam
+        }
         s.maxTokens = maxTokens
         s.maxLength = maxLength
         s.labelSmoothing = labelSmoothing
@@ -277,3 +336,4 @@ struct TrainTranslation: ParsableCommand {
 }
 
 extension TranslatorPreset: ExpressibleByArgument {}
+extension DecoderKind: ExpressibleByArgument {}

@@ -42,14 +42,18 @@ struct Translate: ParsableCommand {
     }
 }
 
-/// Lines of stdin as they arrive: `nextLines(upTo:)` returns the complete lines already
-/// read (up to a batch), blocking only when none is waiting, so an interactive line is
-/// answered without waiting for more and piped input is still batched.
+/// Lines of stdin (or another descriptor) as they arrive: `nextLines(upTo:)` returns the
+/// complete lines already read (up to a batch), blocking only when none is waiting, so an
+/// interactive line is answered without waiting for more and piped input is still batched.
+/// Invalid UTF-8 is replaced with U+FFFD; a file always has more waiting, so it comes in
+/// full batches.
 final class StdinLines {
     private var buffer: [UInt8] = []
     private var start = 0
     private var atEnd = false
-    private let fd: Int32 = 0
+    private let fd: Int32
+
+    init(fd: Int32 = 0) { self.fd = fd }
 
     /// Up to `limit` lines; nil at the end of input. A last line without a newline counts.
     func nextLines(upTo limit: Int) -> [String]? {

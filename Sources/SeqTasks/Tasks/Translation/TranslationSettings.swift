@@ -13,6 +13,12 @@ public struct TranslationSettings: Codable, Equatable, Sendable {
     public var evalSentences = 0
     /// Sentences per batch when decoding for validation BLEU.
     public var evalBatchSize = 64
+    /// Non-autoregressive models: the length loss's weight beside the token loss (fairseq's
+    /// `length_loss_factor`, 0.1). Optional so settings saved before it existed still load.
+    public var lengthLossWeight: Float?
+    /// Mask-predict: refinement passes and length candidates when validation BLEU decodes.
+    public var evalIterations: Int?
+    public var evalLengthBeam: Int?
 
     public init(model: TranslatorConfig) { self.model = model }
 
@@ -21,6 +27,10 @@ public struct TranslationSettings: Codable, Equatable, Sendable {
         if maxTokens < 1 { return "--max-tokens must be at least 1, got \(maxTokens)" }
         if maxLength < 2 || maxLength > model.maxPositions { return "the length limit must be in 2...\(model.maxPositions), got \(maxLength)" }
         if !(0..<1).contains(labelSmoothing) { return "--label-smoothing must be in [0, 1), got \(labelSmoothing)" }
+        if model.decoder == .natCTC && (maxLength + 1) * (model.upsample ?? 1) > model.maxPositions {
+            return "the length limit \(maxLength) upsampled ×\(model.upsample ?? 1) exceeds the model's \(model.maxPositions) positions"
+        }
+        if let w = lengthLossWeight, !(w >= 0 && w.isFinite) { return "--length-loss-weight must be a non-negative number, got \(w)" }
         if evalSentences < 0 || evalBatchSize < 1 { return "validation sentences must be ≥ 0 and their batch ≥ 1" }
         return nil
     }

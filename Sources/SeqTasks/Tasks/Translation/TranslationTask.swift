@@ -31,6 +31,8 @@ public struct TranslationBatch {
     public var targetTokens: Int
     public var rowOffset: Int
     public var globalRows: Int
+    /// A non-autoregressive model's inputs and targets (nil for the autoregressive one).
+    public var nat: NATTargets?
 }
 
 /// Autoregressive translation as a task of the one trainer: label-smoothed cross-entropy
@@ -145,17 +147,29 @@ public final class TranslationTask: TrainingTask {
             for (t, id) in (corpus.targets[r] + [eos]).enumerated() { output[b * targetInput.length + t] = id }
             tokens += corpus.targets[r].count + 1
         }
+        let sources = rows.map { corpus.sources[$0] }, targets = rows.map { corpus.targets[$0] }
+        let config = model.config
+        let nat: NATTargets? = switch config.decoder {
+        case .autoregressive: nil
+        case .natCMLM: NATTargets.maskPredict(targets: targets, rows: rows, pass: pass, seed: settings.seed, config: config)
+        case .natVanilla: NATTargets.vanilla(sources: sources, targets: targets, config: config)
+        case .natCTC: NATTargets.ctc(sources: sources, targets: targets, config: config)
+        }
         return TranslationBatch(source: source, targetInput: targetInput, targetOutput: output, targetTokens: tokens,
-                                rowOffset: mine.lowerBound, globalRows: global.count)
+                                rowOffset: mine.lowerBound, globalRows: global.count, nat: nat)
     }
 
-    public func normalizers(of batch: TranslationBatch) -> [String: Double] { ["tokens": Double(batch.targetTokens)] }
+    public func normalizers(of batch: TranslationBatch) -> [String: Double] {
+        guard let nat = batch.nat else { return ["tokens": Double(batch.targetTokens)] }
+        return ["predicted": Double(nat.predicted), "sentences": Double(batch.source.batchSize)]
+    }
 
     public func loss(_ batch: TranslationBatch, totals: [String: Double], context: ForwardContext) -> TaskLoss {
         let tokens = max(totals["tokens"] ?? 0, 1)
         context.rows = RowSlice(offset: batch.rowOffset, count: batch.source.batchSize, globalCount: batch.globalRows)
         defer { context.rows = nil }
         let encoded = model.encode(batch.source, context: context)
+        if let nat = batch.nat { return natLoss(batch, nat, encoded: encoded, totals: totals, context: context) }
         let logits = model.decode(batch.targetInput, source: encoded, context: context)
         let loss = logits.crossEntropy(targets: batch.targetOutput, ignoreIndex: Self.ignoreIndex,
                                        labelSmoothing: settings.labelSmoothing, divisor: Float(tokens))
@@ -168,7 +182,10 @@ public final class TranslationTask: TrainingTask {
     public func evaluate(step: Int, reducer: GradientReducer) throws -> Evaluation? {
         guard let validation else { return nil }
         let share = parallel.share(of: validation.sources.count)
-        let translator = SentenceTranslator(model: model, vocabulary: vocabulary, batchSize: settings.evalBatchSize)
+        var options = DecodingOptions()
+        if let k = settings.evalIterations { options.iterations = k }
+        options.lengthBeam = settings.evalLengthBeam ?? (model.config.decoder == .natCMLM ? 3 : 1)
+        let translator = SentenceTranslator(model: model, vocabulary: vocabulary, options: options, batchSize: settings.evalBatchSize)
         let hypotheses = translator.translate(ids: Array(validation.sources[share])).map(vocabulary.decodeTarget)
         var bleu = BLEU.Statistics(), chrf = ChrF.Statistics()
         for (h, r) in zip(hypotheses, validation.references[share]) {

@@ -20,6 +20,10 @@ public struct DecodingOptions: Sendable, Equatable {
     public var sampleTopK = 0
     public var temperature: Float = 1
     public var seed: UInt64 = 0
+    /// Mask-predict: decoder passes (K).
+    public var iterations = 10
+    /// Vanilla NAT and mask-predict: candidate lengths decoded per sentence (L).
+    public var lengthBeam = 3
 
     public init() {}
 

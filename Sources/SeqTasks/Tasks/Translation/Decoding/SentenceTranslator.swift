@@ -14,6 +14,9 @@ public final class SentenceTranslator {
     /// Longest source piece, in tokens: longer lines are translated in pieces of this many
     /// tokens and the translations joined with a space.
     public let pieceTokens: Int
+    /// Noisy parallel decoding: the autoregressive model that scores a vanilla or
+    /// mask-predict model's `options.lengthBeam` candidates (nil: their own mean log-probability).
+    public var teacher: Translator?
     let encoder: LineEncoder
 
     public init(model: Translator, vocabulary: TranslationVocabulary, options: DecodingOptions = DecodingOptions(),
@@ -24,7 +27,9 @@ public final class SentenceTranslator {
         self.batchSize = max(1, batchSize)
         // The source with its </s> and the target's cap must both fit the positions.
         let byCap = Int(Double(model.config.maxPositions - options.lengthSlack) / max(options.maxLengthRatio, 1))
-        self.pieceTokens = max(1, min(pieceTokens, model.config.maxPositions - 1, byCap))
+        // CTC's decoder reads the source (with </s>) upsampled.
+        let byUpsampling = model.config.decoder == .natCTC ? model.config.maxPositions / (model.config.upsample ?? 1) - 1 : Int.max
+        self.pieceTokens = max(1, min(pieceTokens, model.config.maxPositions - 1, byCap, byUpsampling))
         encoder = vocabulary.source.makeLineEncoder()
     }
 
@@ -62,7 +67,16 @@ public final class SentenceTranslator {
 
     /// One batch, in the order given (no sorting): the decoding benchmark's batches.
     public func decode(_ batch: [[Int32]]) -> [[Int32]] {
-        options.beam > 1 ? BeamSearch.run(model, sources: batch, options: options)
-            : GreedySearch.run(model, sources: batch, options: options)
+        if let teacher, model.config.predictsLength {
+            return NoisyParallelDecoding.run(model, teacher: teacher, sources: batch, options: options)
+        }
+        return switch model.config.decoder {
+        case .autoregressive:
+            options.beam > 1 ? BeamSearch.run(model, sources: batch, options: options)
+                : GreedySearch.run(model, sources: batch, options: options)
+        case .natCMLM: MaskPredict.run(model, sources: batch, options: options)
+        case .natVanilla: OnePassDecoding.vanilla(model, sources: batch, options: options)
+        case .natCTC: OnePassDecoding.ctc(model, sources: batch, options: options)
+        }
     }
 }

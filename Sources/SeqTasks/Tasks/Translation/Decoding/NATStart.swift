@@ -1,0 +1,138 @@
+import Foundation
+import SeqCore
+import SeqModels
+import SeqNN
+import SeqTensor
+
+/// What the non-autoregressive decoders begin with: the sources encoded once (each +
+/// `</s>`, padded), each sentence's cap, and — for the models with a length predictor — the
+/// `lengthBeam` candidate lengths of each sentence (consecutive rows), clamped to 1...cap so
+/// that a predicted 0 or a length beyond the cap never reaches the decoder.
+struct NATStart {
+    let source: TokenBatch
+    let encoded: EncodedSource
+    let caps: [Int]
+    /// [B·lengthBeam] candidate lengths (empty for CTC).
+    let lengths: [Int]
+
+    init(_ model: Translator, sources: [[Int32]], options: DecodingOptions, lengthBeam: Int) {
+        source = TokenBatch.padding(sources.map { $0 + [TranslationVocabulary.eos] }, pad: TranslationVocabulary.pad)
+        encoded = model.encode(source, context: .evaluation())
+        caps = sources.map { max(1, min(options.cap(sourceTokens: $0.count), model.config.maxPositions)) }
+        guard model.config.predictsLength else { lengths = []; return }
+        if options.ignoreEOS {
+            // The benchmark's fixed work: the caps the autoregressive rows generate, downwards.
+            lengths = caps.flatMap { cap in (0..<lengthBeam).map { max(1, cap - $0) } }
+            return
+        }
+        let logits = model.lengthLogits(encoded, sourceValid: source.valid)
+        let classes = logits.shape[1]
+        let values = logits.scalars
+        lengths = caps.enumerated().flatMap { b, cap in
+            Self.candidates(Array(values[(b * classes)..<((b + 1) * classes)]), beam: lengthBeam, cap: cap)
+        }
+    }
+
+    /// The `beam` most likely lengths (ties: the shorter), each clamped to 1...cap.
+    static func candidates(_ scores: [Float], beam: Int, cap: Int) -> [Int] {
+        let order = scores.indices.sorted { (scores[$0], -$0) > (scores[$1], -$1) }
+        return (0..<beam).map { k in min(max(order[min(k, order.count - 1)], 1), cap) }
+    }
+
+    /// Per row of `logits` [R, V]: the most likely token other than `<pad>`, `</s>` and
+    /// `forbidden` (never targets of a NAT decoder), with its log-probability.
+    static func predictions(_ logits: Tensor, forbidden: [Int32]) -> [MaskPredict.Prediction] {
+        let V = logits.shape[1], R = logits.shape[0]
+        var out = [MaskPredict.Prediction](repeating: (0, 0), count: R)
+        var allowed = [Bool](repeating: true, count: V)
+        for id in [TranslationVocabulary.pad, TranslationVocabulary.eos] + forbidden where Int(id) < V { allowed[Int(id)] = false }
+        let permitted = allowed
+        logits.withUnsafeBufferPointer { z in
+            let zp = SendablePointer(UnsafeMutablePointer(mutating: z.baseAddress!))
+            out.withUnsafeMutableBufferPointer { o in
+                let op = SendablePointer(o.baseAddress!)
+                permitted.withUnsafeBufferPointer { a in
+                    let ap = a.baseAddress!
+                    let allowedPointer = SendablePointer(UnsafeMutablePointer(mutating: ap))
+                    parallelFor(R, grain: 16) { rows in
+                        for r in rows {
+                            let row = zp.p + r * V
+                            var best = -1, bestValue = -Float.infinity, m = -Float.infinity
+                            for j in 0..<V {
+                                let v = row[j]
+                                if v > m { m = v }
+                                if v > bestValue && allowedPointer.p[j] { best = j; bestValue = v }
+                            }
+                            var sum: Float = 0
+                            for j in 0..<V { sum += Foundation.exp(row[j] - m) }
+                            op.p[r] = (Int32(max(best, 0)), bestValue - m - Foundation.log(sum))
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// One-pass decoders: vanilla NAT (the source copied uniformly to each candidate length,
+/// the candidate of best mean log-probability kept) and CTC (the source upsampled, the best
+/// token per position, repeats merged and blanks dropped).
+public enum OnePassDecoding {
+    public static func vanilla(_ model: Translator, sources: [[Int32]], options: DecodingOptions) -> [[Int32]] {
+        let rows = vanillaCandidates(model, sources: sources, options: options)
+        return MaskPredict.best(rows.map(\.scores), beam: max(1, options.lengthBeam)).map { rows[$0].tokens }
+    }
+
+    /// Every candidate of vanilla NAT: `options.lengthBeam` consecutive rows per sentence.
+    public static func vanillaCandidates(_ model: Translator, sources: [[Int32]], options: DecodingOptions) -> [(tokens: [Int32], scores: [Float])] {
+        guard !sources.isEmpty else { return [] }
+        let L = max(1, options.lengthBeam)
+        return withoutGradients {
+            let start = NATStart(model, sources: sources, options: options, lengthBeam: L)
+            let inputs = start.lengths.enumerated().map { r, n in
+                SourceCopy.uniform(sources[r / L] + [TranslationVocabulary.eos], targetLength: n)
+            }
+            let input = TokenBatch.padding(inputs, pad: TranslationVocabulary.pad)
+            // Rows are right-padded, so the real positions come row by row, n of each.
+            let logits = model.decodeParallel(input, source: model.repeating(start.encoded, times: L), fromSource: true,
+                                              outputRows: Translator.realRows(input), context: .evaluation())
+            let p = NATStart.predictions(logits, forbidden: [Int32(model.config.bosID)])
+            var next = 0
+            return start.lengths.map { n in
+                defer { next += n }
+                let row = p[next..<(next + n)]
+                return (row.map(\.token), row.map(\.logProb))
+            }
+        }
+    }
+
+    public static func ctc(_ model: Translator, sources: [[Int32]], options: DecodingOptions) -> [[Int32]] {
+        guard !sources.isEmpty else { return [] }
+        return withoutGradients {
+            let start = NATStart(model, sources: sources, options: options, lengthBeam: 1)
+            let ratio = model.config.upsample ?? 2, blank = Int32(model.config.blankID ?? model.config.bosID)
+            let input = TokenBatch.padding(sources.map { SourceCopy.upsampled($0 + [TranslationVocabulary.eos], ratio: ratio) },
+                                           pad: TranslationVocabulary.pad)
+            let logits = model.decodeParallel(input, source: start.encoded, fromSource: true, outputRows: Translator.realRows(input),
+                                              context: .evaluation())
+            let p = NATStart.predictions(logits, forbidden: [])
+            var next = 0
+            return sources.indices.map { b in
+                let n = input.valid[(b * input.length)..<((b + 1) * input.length)].reduce(0) { $0 + Int($1) }
+                defer { next += n }
+                return Array(collapse(p[next..<(next + n)].map(\.token), blank: blank).prefix(start.caps[b]))
+            }
+        }
+    }
+
+    /// CTC's collapse: repeated neighbours merged, then blanks dropped.
+    public static func collapse(_ path: [Int32], blank: Int32) -> [Int32] {
+        var out: [Int32] = [], previous: Int32? = nil
+        for id in path {
+            if id != previous && id != blank { out.append(id) }
+            previous = id
+        }
+        return out
+    }
+}
