@@ -20,7 +20,7 @@ public struct DatasetLines {
         }
         guard !isDirectory.boolValue else { throw InputProblem(file: path, message: "is a directory; expected \(expected)") }
         let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe) } catch {
+        do { data = try FileContents.read(path: path) } catch {
             throw InputProblem(file: path, message: "cannot read the file; expected \(expected)")
         }
         try self.init(contents: data, path: path, what: expected)

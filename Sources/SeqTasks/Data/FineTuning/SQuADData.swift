@@ -35,7 +35,7 @@ public enum SQuADData {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
             throw InputProblem(file: path, message: "no such file; expected \(expected)")
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = try? FileContents.read(path: path) else {
             throw InputProblem(file: path, message: "cannot read the file; expected \(expected)")
         }
         return try parse(data, path: path, requireAnswers: requireAnswers, handler: &handler)
