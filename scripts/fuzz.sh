@@ -86,8 +86,9 @@ for t in "${targets[@]}"; do
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
     cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*')
     ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*')
+    rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
     found=$(find "$findings" -type f | wc -l)
-    echo "$t: executions ${runs:-?}, coverage ${cov:-?} edges, features ${ft:-?}, corpus $(find "$corpus" -type f | wc -l) inputs, findings $found (exit $rc; log $log)"
+    echo "$t: executions ${runs:-?} (${rate:-?}/s), coverage ${cov:-?} edges, features ${ft:-?}, corpus $(find "$corpus" -type f | wc -l) inputs, findings $found (exit $rc; log $log)"
     if [[ $rc -ne 0 || $found -ne 0 ]]; then status=1; fi
 done
 exit $status

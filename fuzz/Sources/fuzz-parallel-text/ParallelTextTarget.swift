@@ -35,11 +35,12 @@ public func fuzzParallelText(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CIn
     let src = cut.map { Array(bytes[..<$0]) } ?? bytes, tgt = cut.map { Array(bytes[($0 + 1)...]) } ?? bytes
     Fuzz.require(FileManager.default.createFile(atPath: sourcePath, contents: Data(src))
                  && FileManager.default.createFile(atPath: targetPath, contents: Data(tgt)), "cannot write the inputs in \(directory.path)")
+    let encoder = vocabulary.source.makeLineEncoder()   // joint vocabulary: one side's encoder serves both
     let srcLines = src.withUnsafeBufferPointer { TextLines.split($0) }, tgtLines = tgt.withUnsafeBufferPointer { TextLines.split($0) }
 
     for (maxLength, keepAll) in [(6, false), (Int.max, true)] {
         let name = "maxLength \(maxLength), keepAll \(keepAll)"
-        let expected = zip(srcLines, tgtLines).map { (vocabulary.encodeSource($0), vocabulary.encodeTarget($1)) }.filter {
+        let expected = zip(srcLines, tgtLines).map { (vocabulary.encodeSource($0, encoder: encoder), vocabulary.encodeTarget($1, encoder: encoder)) }.filter {
             keepAll || (!$0.0.isEmpty && !$0.1.isEmpty && $0.0.count < maxLength && $0.1.count < maxLength)
         }
         do {
