@@ -18,5 +18,11 @@ let package = Package(
         .executableTarget(name: "fuzz-encode", dependencies: ["FuzzSupport", .product(name: "SeqText", package: "seq")]),
         .executableTarget(name: "fuzz-safetensors", dependencies: ["FuzzSupport", .product(name: "SeqTensor", package: "seq")]),
         .executableTarget(name: "fuzz-config-json", dependencies: ["FuzzSupport", .product(name: "SeqModels", package: "seq")]),
+        // The dataset readers: ReaderPolicies checks what every reader with a BadInputPolicy keeps.
+        .target(name: "FuzzReaders", dependencies: ["FuzzSupport", .product(name: "SeqCore", package: "seq"), .product(name: "SeqTasks", package: "seq")], path: "Sources/FuzzReaders"),
+        .executableTarget(name: "fuzz-conllu", dependencies: ["FuzzReaders", "FuzzSupport", .product(name: "SeqCore", package: "seq"), .product(name: "SeqTasks", package: "seq")]),
+        .executableTarget(name: "fuzz-glue-tsv", dependencies: ["FuzzReaders", "FuzzSupport", .product(name: "SeqCore", package: "seq"), .product(name: "SeqTasks", package: "seq")]),
+        .executableTarget(name: "fuzz-squad-json", dependencies: ["FuzzReaders", "FuzzSupport", .product(name: "SeqCore", package: "seq"), .product(name: "SeqTasks", package: "seq")]),
+        .executableTarget(name: "fuzz-parallel-text", dependencies: ["FuzzSupport", .product(name: "SeqTasks", package: "seq"), .product(name: "SeqText", package: "seq")]),
     ]
 )

@@ -6,7 +6,8 @@
 #   bash scripts/fuzz.sh [RUNS]            every target for RUNS executions (default 1000000)
 #   bash scripts/fuzz.sh TARGET SECONDS    one target (or "all") for SECONDS seconds
 #
-# Targets: tokenizer-json vocab-txt encode safetensors config-json.
+# Targets: tokenizer-json vocab-txt encode safetensors config-json conllu glue-tsv squad-json
+# parallel-text.
 # Each run starts from the handwritten seeds in fuzz/seeds/TARGET and keeps what it
 # finds in fuzz/.build/corpus/TARGET; crashes, leaks and inputs slower than 1 s are saved
 # in fuzz/.build/findings/TARGET. One summary line per target; exits 1 if any target has
@@ -14,7 +15,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-ALL=(tokenizer-json vocab-txt encode safetensors config-json)
+ALL=(tokenizer-json vocab-txt encode safetensors config-json conllu glue-tsv squad-json parallel-text)
 
 targets=("${ALL[@]}"); limit=(-runs=1000000)
 if [[ $# -ge 1 && $1 =~ ^[0-9]+$ ]]; then
@@ -50,6 +51,20 @@ write_binary_seeds() {   # $1: target, $2: folder
             003e00c00500000000000000 > "$2/mixed.safetensors" ;;
     encode)   # UTF-8 with accents, CJK, an emoji, a combining mark, invalid bytes, a special token and a NUL
         hexbytes 6e61c3af766520636166c3a920e4b8ade6968720f09f98802061cc8120fffe205b5345505d200020656e64 > "$2/mixed.bin" ;;
+    # The dataset readers: a UTF-8 byte order mark, Latin-1 bytes (not UTF-8), a NUL.
+    conllu)   # BOM + a sentence; a sentence whose second form is "caf\xe9"
+        hexbytes efbbbf310941096109444554095f095f093009726f6f74095f095f0a > "$2/bom.conllu"
+        hexbytes 31096109610958095f095f093009726f6f74095f095f0a3209636166e909630958095f095f0931096f626a095f095f0a0a > "$2/latin1.conllu" ;;
+    glue-tsv)   # BOM before the header; a Latin-1 row after a good one; a NUL in a sentence
+        hexbytes efbbbf73656e74656e6365096c6162656c0a6f6b09310a > "$2/bom.tsv"
+        hexbytes 73656e74656e6365096c6162656c0a6f6b09310a636166e909300a610062090a > "$2/latin1.tsv" ;;
+    squad-json)   # BOM before the JSON; a Latin-1 byte inside the context string
+        hexbytes efbbbf7b2264617461223a205b5d7d > "$2/bom.json"
+        hexbytes 7b2264617461223a205b7b2270617261677261706873223a205b7b22636f6e74657874223a2022636166e9222c2022716173223a205b5d7d5d7d5d7d > "$2/latin1.json" ;;
+    parallel-text)   # source NUL target: aligned; one line short; CRLF and Latin-1 on both sides
+        hexbytes 74686520636174207361740a61620a00746865206368617420617373697320690a62610a > "$2/aligned.bin"
+        hexbytes 610a620a00610a > "$2/mismatch.bin"
+        hexbytes 636166e90d0a7468650d0a00ff0d0a0d0a > "$2/crlf-latin1.bin" ;;
     esac
 }
 
@@ -71,8 +86,9 @@ for t in "${targets[@]}"; do
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
     cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*')
     ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*')
+    rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
     found=$(find "$findings" -type f | wc -l)
-    echo "$t: executions ${runs:-?}, coverage ${cov:-?} edges, features ${ft:-?}, corpus $(find "$corpus" -type f | wc -l) inputs, findings $found (exit $rc; log $log)"
+    echo "$t: executions ${runs:-?} (${rate:-?}/s), coverage ${cov:-?} edges, features ${ft:-?}, corpus $(find "$corpus" -type f | wc -l) inputs, findings $found (exit $rc; log $log)"
     if [[ $rc -ne 0 || $found -ne 0 ]]; then status=1; fi
 done
 exit $status

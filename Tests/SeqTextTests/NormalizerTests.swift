@@ -39,3 +39,21 @@ struct NormalizerTests {
         #expect(t.origins == [0, 0])
     }
 }
+
+/// The shared CharMap cache is keyed by descriptions (see `CharMap.recent`): equal
+/// pipelines get one key, pipelines that differ in any payload do not.
+struct CharMapCacheKeyTests {
+    @Test func equalPipelinesShareAKeyOthersDoNot() {
+        func key(_ n: Normalizer?, _ p: PreTokenizer?) -> String { CharMap.cacheKey(normalizer: n, preTokenizer: p) }
+        let bert = Normalizer.bert(BertNormalizerOptions(lowercase: true)), cased = Normalizer.bert(BertNormalizerOptions(lowercase: false))
+        #expect(key(bert, .bert) == key(.bert(BertNormalizerOptions(lowercase: true)), .bert))
+        let pipelines: [(Normalizer?, PreTokenizer?)] = [
+            (bert, .bert), (cased, .bert), (bert, .whitespace), (nil, .bert), (bert, nil), (nil, nil),
+            (.sequence([.nfd, .stripAccents]), .sequence([.digits(individual: true)])),
+            (.sequence([.nfd, .stripAccents]), .sequence([.digits(individual: false)])),
+            (.strip(left: true, right: false), nil), (.strip(left: false, right: true), nil),
+            (.replace(pattern: "a b", content: ""), nil), (.replace(pattern: "a", content: " b"), nil),
+        ]
+        #expect(Set(pipelines.map { key($0.0, $0.1) }).count == pipelines.count)
+    }
+}

@@ -122,4 +122,35 @@ import SeqTestSupport
         #expect(r.stderr.contains("non-finite"), "\(r.stderr)")
         #expect(!r.stdout.contains("nan"))
     }
+
+    /// Found by the hostile sweep's rows for train-translation: a --d-model of 10⁹ trapped in
+    /// an allocation and 100,000 layers ran out of memory, both after training a vocabulary
+    /// on the whole corpus; a --vocab-size of 10¹² trained for minutes. All are usage errors
+    /// now, before any work.
+    @Test(arguments: [["--d-model", "1000000000"], ["--encoder-layers", "100000"], ["--decoder-layers", "9223372036854775807"],
+                      ["--vocab-size", "1000000000000"]])
+    func trainTranslationSizesBeyondMemoryAreUsageErrors(flags: [String]) throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try CLI.run(["train-translation", "--out", dir.appendingPathComponent("run").path] + flags)
+        #expect(r.status == 2, "\(flags): \(r.stderr)")
+        #expect(r.stderr.contains("memory") || r.stderr.contains("at most"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("run").path))
+    }
+
+    /// `--out` under a regular file: finetune and train-translation trained, then failed to
+    /// save with "NSCocoaErrorDomain error 512"; now one sentence before any work.
+    @Test func outputUnderAFileIsRefusedBeforeTraining() throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("file")
+        try Data("x\n".utf8).write(to: file)
+        let out = file.appendingPathComponent("sub").path
+        for args in [["finetune", "--task", "sentiment", "--init", dir.path, "--out", out], ["train-translation", "--max-steps", "1", "--out", out]] {
+            let r = try CLI.run(args)
+            #expect(r.status == 1, "\(args): \(r.stderr)")
+            #expect(r.stderr.contains("cannot create the --out directory") && !r.stderr.contains("NSCocoaErrorDomain") && !r.stderr.contains("training"),
+                    "\(args): \(r.stderr)")
+        }
+    }
 }

@@ -27,8 +27,42 @@ gen() {
         nonutf8) printf 'caf\xe9 \xff\xfe\xc3( \xed\xa0\x80 \xf4\x90\x80\x80\n\x00\r\n' ;;
         binary) head -c 200000 /dev/urandom ;;
         longword) python3 -c 'import sys; sys.stdout.write("x" * 5_000_000 + "\n")' ;;
+        emptylines1k) head -c 1000 /dev/zero | tr '\0' '\n' ;;
+        empty) : ;;
+        src) for i in $(seq 1 60); do echo "the harbor at dawn $i"; done ;;
+        tgt) for i in $(seq 1 60); do echo "der hafen im morgengrauen $i"; done ;;
+        # Fine-tuning data: one bad record among good ones, only bad records, broken formats.
+        badtsv) printf 'sentence\tlabel\na warm film\t1\na dull film\nthe hotel\t0\n' ;;
+        allbadtsv) printf 'sentence\tlabel\na warm film\t\na dull film\t \n' ;;
+        badconllu) printf '1\tA\ta\tDET\t_\t_\t0\troot\t_\t_\n3\tdog\tdog\tNOUN\t_\t_\t1\tnsubj\t_\t_\n' ;;
+        rangeconllu) printf '1-3\tAl\t_\t_\t_\t_\t_\t_\t_\t_\n1\tA\ta\tDET\t_\t_\t0\troot\t_\t_\n' ;;
+        badjson) printf '{"data": [{"paragraphs": [{"context": "abc", "qas": [{"id": "q", "question": "?", "answers": [{"text": "b", "answer_start": 9223372036854775807}]}]}]}]}' ;;
+        deepjson) python3 -c 'import sys; sys.stdout.write("[" * 100000 + "]" * 100000)' ;;
+        bomtsv) printf '\xef\xbb\xbfsentence\tlabel\na warm film\t1\na dull film\t0\n' ;;
         *) echo "sweep.sh: unknown generator $1" >&2; return 1 ;;
     esac
+}
+
+# Files for flags that take a path: $G_<generator> is the generator's output as a file.
+gen_file() { local f="$WORK/file-$1"; [[ -f $f ]] || gen "$1" > "$f"; echo "$f"; }
+
+# Tiny models for the commands that need one, made on first use by seq itself (seconds
+# with a release build): $BERT a pretrained BERT, $SENTIMENT a sentiment model fine-tuned
+# from it, $TRANSLATOR a translation model. A fixture that cannot be made fails its cases.
+fixture() {   # $1: name; prints the directory
+    local d="$WORK/model-$1" log="$WORK/model-$1.log"
+    if [[ ! -e $d.done ]]; then
+        touch "$d.done"
+        case $1 in
+        BERT) "$SEQ" pretrain "$(gen_file words)" --tokenizer "$ROOT/vocab/default" --layers 1 --hidden 16 --heads 2 --ffn 32 \
+                  --max-length 16 --batch-size 4 --max-steps 1 --eval-rows 2 --threads 1 --out "$d" < /dev/null > "$log" 2>&1 ;;
+        SENTIMENT) "$SEQ" finetune --task sentiment --init "$(fixture BERT)" --max-steps 1 --batch-size 4 --max-length 16 \
+                  --threads 1 --out "$d" < /dev/null > "$log" 2>&1 ;;
+        TRANSLATOR) "$SEQ" train-translation --src "$(gen_file src)" --tgt "$(gen_file tgt)" --preset tiny --vocab-size 300 \
+                  --max-steps 1 --eval-every 0 --threads 1 --out "$d" < /dev/null > "$log" 2>&1 ;;
+        esac || echo "sweep.sh: cannot make the $1 fixture: $(tail -1 "$log")" >&2
+    fi
+    echo "$d"
 }
 
 pass=0 fail=0 skip=0 n=0
@@ -41,6 +75,9 @@ while IFS=$'\t' read -r expect input args; do
     if [[ $args == '$DEVFULL '* ]]; then out=/dev/full; args=${args#'$DEVFULL '}; fi
     expanded=${args//'$TMP'/$tmp}; expanded=${expanded//'$VOCAB'/$WORK/vocab.txt}; expanded=${expanded//'$FILE'/$WORK/file}
     expanded=${expanded//'$CORPUS'/$ROOT/corpora/default.txt}; expanded=${expanded//'$MINILM'/$MINILM}
+    expanded=${expanded//'$FINETUNE'/$ROOT/corpora/finetune}
+    for f in BERT SENTIMENT TRANSLATOR; do [[ $expanded == *"\$$f"* ]] && expanded=${expanded//"\$$f"/$(fixture $f)}; done
+    while [[ $expanded =~ \$G_([a-z0-9]+) ]]; do expanded=${expanded//"${BASH_REMATCH[0]}"/$(gen_file "${BASH_REMATCH[1]}")}; done
     read -ra argv <<< "$expanded"
     case $input in
         -) stdin=/dev/null ;;

@@ -1,4 +1,5 @@
 import Foundation
+import SeqCore
 import SeqText
 
 /// A whole text file as lines: split on "\n" only, a final "\n" ends the last line rather
@@ -16,7 +17,7 @@ public enum TextLines {
         }
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
+            data = try FileContents.read(path: path)
         } catch {
             throw CorpusError(path: path, message: "cannot read the file; expected a readable text file")
         }

@@ -102,6 +102,7 @@ struct Finetune: ParsableCommand {
         let outPath = out ?? "runs/finetune-\(task.rawValue)"
         let existing = try TrainingCommand.checkOutput(outPath, resume: resume, recipeFlags: Self.recipeFlags,
                                                        mayChange: "limits, intervals, --patience and --threads may change")
+        try OutputDirectory.create(outPath, flag: "--out")
         // Under mpirun with several ranks: each takes its rows of every global batch
         // (--batch-size is per rank), rank 0 alone writes and reports.
         let reducer = try distributed.reducer()

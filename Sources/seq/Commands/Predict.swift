@@ -72,7 +72,7 @@ struct Predict: ParsableCommand {
                     }
                     pending.append((number, line))
                     // CoNLL-U goes in whole sentences (a chunk ends at a blank line).
-                    if pending.count >= batchSize * 8 && (conllu != true || line.isEmpty) { try flush() }
+                    if pending.count >= batchSize * 8 && (conllu != true || CoNLLU.isBlank(line)) { try flush() }
                 }
             }
         } catch let e as InputError {
@@ -131,26 +131,12 @@ struct Predict: ParsableCommand {
         }
         // CoNLL-U in: tag each sentence's words; write the input back with UPOS filled in.
         var handler = BadInputHandler()
-        let sentences = try CoNLLU.parse(lines.map { (number: $0.line, text: $0.text) }, path: "<stdin>", handler: &handler)
+        let sentences = try CoNLLU.parse(lines.map { (number: $0.line, text: $0.text) }, path: "<stdin>", requireTags: false, handler: &handler)
         let tags = t.tag(sentences.map(\.words))
         if format == .json {
             return try zip(sentences, tags).map { try jsonLine(["words": $0.words, "tags": $1.map(name)] as [String: Any]) }.joined()
         }
-        var out = "", sentence = 0, word = 0
-        for (_, text) in lines {
-            if text.isEmpty {
-                if word > 0 { sentence += 1; word = 0 }
-                out += "\n"
-                continue
-            }
-            var cells = text.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-            if !text.hasPrefix("#"), cells.count == 10, Int(cells[0]) != nil, sentence < tags.count {
-                cells[3] = name(tags[sentence][word])
-                word += 1
-            }
-            out += cells.joined(separator: "\t") + "\n"
-        }
-        return out
+        return CoNLLU.fillingUPOS(lines.map { (number: $0.line, text: $0.text) }, tags: tags.map { $0.map(name) })
     }
 
     static func answer(_ r: SpanExtractor, _ lines: [(line: Int, text: String)], batchSize: Int) throws -> String {

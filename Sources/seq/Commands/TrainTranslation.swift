@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SeqCore
 import SeqModels
 import SeqTasks
 import SeqTensor
@@ -159,9 +160,33 @@ struct TrainTranslation: ParsableCommand {
                  "--init takes the vocabulary of the model it starts from; drop --separate-vocab and --vocab-size")
         try need(!(separateVocab && shareEmbeddings && CommandLine.arguments.contains("--share-embeddings")),
                  "--share-embeddings needs one joint vocabulary; drop it or --separate-vocab")
+        try need(vocabSize <= TokenizerLimits.maxId + 1, "--vocab-size must be at most \(TokenizerLimits.maxId + 1), got \(vocabSize)")
         let base = (preset ?? .base).config(vocabSize: 8000)
         let w = dModel ?? base.width, h = heads ?? base.heads
         try need(w % h == 0 && w % 2 == 0, "--d-model \(w) must be even and divisible by --heads \(h)")
+        try checkMemory()
+    }
+
+    /// Refuses, before a vocabulary is trained, sizes whose training cannot fit in memory
+    /// (a --d-model of 10⁹ trapped in an allocation; 100,000 layers ran out of memory). A
+    /// coarse estimate, in checked arithmetic: Float32 weights with gradients and two Adam
+    /// moments, a layer's activations per batch token (8 × width + 4 × ffn), and the logits
+    /// of a batch (the base preset's defaults come to about 1.2 GB).
+    func checkMemory() throws {
+        let p = chosenPreset.config(vocabSize: vocabSize)
+        let w = dModel ?? p.width, ffn = self.ffn ?? p.feedForward
+        let layers = [encoderLayers ?? p.encoderLayers, decoderLayers ?? p.decoderLayers]
+        let depth = MemoryBudget.sum([layers[0], layers[1]])
+        let perLayer = MemoryBudget.sum([MemoryBudget.product(8, w, w), MemoryBudget.product(2, w, ffn)])
+        let parameters = MemoryBudget.sum([MemoryBudget.product(3, vocabSize, w),
+                                           perLayer.flatMap { l in depth.flatMap { MemoryBudget.product($0, l) } }])
+        let activations = depth.flatMap { d in MemoryBudget.sum([MemoryBudget.product(8, w), MemoryBudget.product(4, ffn)]).flatMap { MemoryBudget.product(maxTokens, d, $0) } }
+        let logits = MemoryBudget.product(maxTokens, vocabSize, 3)
+        let bytes = MemoryBudget.sum([parameters.flatMap { MemoryBudget.product($0, 16) },
+                                      MemoryBudget.sum([activations, logits]).flatMap { MemoryBudget.product($0, 4) }])
+        do { try MemoryBudget.require(bytes, for: "training this model (--d-model \(w), \(layers[0])+\(layers[1]) layers, --ffn \(ffn), --vocab-size \(vocabSize), --max-tokens \(maxTokens))") } catch {
+            throw ValidationError(error.message)
+        }
     }
 
     /// The bundled corpus directory: corpora/translation under the working directory or the
@@ -189,6 +214,7 @@ struct TrainTranslation: ParsableCommand {
         let outURL = URL(fileURLWithPath: outPath)
         let existing = try TrainingCommand.checkOutput(outPath, resume: resume, recipeFlags: Self.recipeFlags,
                                                        mayChange: "limits, intervals, --average-last, --keep-checkpoints and --threads may change")
+        try OutputDirectory.create(outPath, flag: "--out")
 
         // Under mpirun with several ranks: each takes its share of every global batch (--max-tokens
         // is per rank), rank 0 alone writes and reports.

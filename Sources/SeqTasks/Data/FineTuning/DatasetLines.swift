@@ -14,16 +14,22 @@ public struct DatasetLines {
     public let lines: [(number: Int, text: String)]
 
     public init(path: String, what expected: String) throws(InputProblem) {
-        self.path = path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw InputProblem(file: path, message: "no such file; expected \(expected)")
         }
         guard !isDirectory.boolValue else { throw InputProblem(file: path, message: "is a directory; expected \(expected)") }
         let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe) } catch {
+        do { data = try FileContents.read(path: path) } catch {
             throw InputProblem(file: path, message: "cannot read the file; expected \(expected)")
         }
+        try self.init(contents: data, path: path, what: expected)
+    }
+
+    /// The lines of a file's contents already in memory (`path` only names it in errors):
+    /// what `init(path:what:)` does after reading, and the entry of the fuzz targets.
+    public init(contents data: Data, path: String, what expected: String) throws(InputProblem) {
+        self.path = path
         guard data.count <= Self.maxBytes else {
             throw InputProblem(file: path, message: "is \(data.count) bytes, over the limit of \(Self.maxBytes) for a dataset file")
         }
@@ -31,7 +37,9 @@ public struct DatasetLines {
         var problem: InputProblem?
         data.withUnsafeBytes { raw in
             let bytes = raw.bindMemory(to: UInt8.self)
-            var start = 0, number = 0
+            // A UTF-8 byte order mark (Windows editors write one) is not text: left in, it
+            // would hide the header's first column name or the first CoNLL-U word ID.
+            var start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0, number = 0
             while start < bytes.count {
                 number += 1
                 var end = start

@@ -35,9 +35,15 @@ public enum SQuADData {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
             throw InputProblem(file: path, message: "no such file; expected \(expected)")
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = try? FileContents.read(path: path) else {
             throw InputProblem(file: path, message: "cannot read the file; expected \(expected)")
         }
+        return try parse(data, path: path, requireAnswers: requireAnswers, handler: &handler)
+    }
+
+    /// `read(path:)` on the file's bytes (the fuzz target's entry); `path` names it in errors.
+    public static func parse(_ data: Data, path: String, requireAnswers: Bool = true,
+                             handler: inout BadInputHandler) throws(InputProblem) -> [SQuADExample] {
         guard data.count <= DatasetLines.maxBytes else {
             throw InputProblem(file: path, message: "is \(data.count) bytes, over the limit of \(DatasetLines.maxBytes)")
         }
@@ -72,12 +78,16 @@ public enum SQuADData {
                     var answers: [SQuADExample.Answer] = []
                     var problem: String?
                     for a in q["answers"] as? [Any] ?? [] {
-                        guard let a = a as? [String: Any], let text = a["text"] as? String, let start = (a["answer_start"] as? NSNumber)?.intValue else {
-                            problem = "an answer without \"text\" and a numeric \"answer_start\""
+                        // `Int(exactly:)`: an answer_start of 3.5 or 1e300 is not an offset
+                        // (NSNumber.intValue would give 3 and Int.min).
+                        guard let a = a as? [String: Any], let text = a["text"] as? String,
+                              let number = a["answer_start"] as? NSNumber, let start = Int(exactly: number.doubleValue) else {
+                            problem = "an answer without \"text\" and an integer \"answer_start\""
                             break
                         }
                         let answer = Array(text.unicodeScalars)
-                        guard start >= 0, start + answer.count <= scalars.count, Array(scalars[start..<(start + answer.count)]) == answer else {
+                        // Compared as `start <= count - length`: `start + length` overflows for a huge start.
+                        guard start >= 0, start <= scalars.count - answer.count, Array(scalars[start..<(start + answer.count)]) == answer else {
                             problem = "answer_start \(start) does not point at the answer text \"\(text)\" in the context"
                             break
                         }

@@ -21,8 +21,15 @@ public enum TextClassificationData {
     /// GLUE TSV with a header naming the columns `sentence` and `label` (SST-2: label 0 or 1,
     /// other columns ignored). Every row needs the header's column count and a label.
     public static func glue(path: String, handler: inout BadInputHandler) throws(InputProblem) -> [LabelledText] {
-        let expected = "GLUE TSV with a header line 'sentence<TAB>label'"
-        let rows = try table(path: path, expected: expected, handler: &handler)
+        try glue(DatasetLines(path: path, what: glueExpected), handler: &handler)
+    }
+
+    static let glueExpected = "GLUE TSV with a header line 'sentence<TAB>label'"
+
+    /// `glue(path:)` on lines already read (the fuzz target's entry).
+    public static func glue(_ file: DatasetLines, handler: inout BadInputHandler) throws(InputProblem) -> [LabelledText] {
+        let path = file.path, expected = glueExpected
+        let rows = try table(file, expected: expected, handler: &handler)
         guard let s = rows.header.firstIndex(of: "sentence"), let l = rows.header.firstIndex(of: "label") else {
             throw InputProblem(file: path, line: 1, message: "the header has no 'sentence' and 'label' columns; expected \(expected)")
         }
@@ -35,6 +42,7 @@ public enum TextClassificationData {
             }
             out.append(LabelledText(text: cells[s], label: label, line: line))
         }
+        try refuseEmpty(out, path: path, handler: handler, expected: expected)
         return out
     }
 
@@ -43,8 +51,15 @@ public enum TextClassificationData {
     /// with a header naming `premise`, `hypothesis`, `label`, or a headerless TSV of
     /// exactly premise<TAB>hypothesis<TAB>label.
     public static func pairs(path: String, handler: inout BadInputHandler) throws(InputProblem) -> [LabelledText] {
-        let expected = "SICK TSV (sentence_A, sentence_B, entailment_label columns) or premise<TAB>hypothesis<TAB>label"
-        let rows = try table(path: path, expected: expected, handler: &handler, headerless: { $0.count == 3 && !$0.contains("premise") })
+        try pairs(DatasetLines(path: path, what: pairsExpected), handler: &handler)
+    }
+
+    static let pairsExpected = "SICK TSV (sentence_A, sentence_B, entailment_label columns) or premise<TAB>hypothesis<TAB>label"
+
+    /// `pairs(path:)` on lines already read (the fuzz target's entry).
+    public static func pairs(_ file: DatasetLines, handler: inout BadInputHandler) throws(InputProblem) -> [LabelledText] {
+        let path = file.path, expected = pairsExpected
+        let rows = try table(file, expected: expected, handler: &handler, headerless: { $0.count == 3 && !$0.contains("premise") })
         let columns: (Int, Int, Int)
         if let a = rows.header.firstIndex(of: "sentence_A"), let b = rows.header.firstIndex(of: "sentence_B"),
            let l = rows.header.firstIndex(of: "entailment_label") {
@@ -66,7 +81,16 @@ public enum TextClassificationData {
             }
             out.append(LabelledText(text: cells[columns.0], pair: cells[columns.1], label: label, line: line))
         }
+        try refuseEmpty(out, path: path, handler: handler, expected: expected)
         return out
+    }
+
+    /// Skipping every row leaves nothing to train or evaluate on: an error, as a file of
+    /// no rows is, rather than an empty dataset reaching the task.
+    static func refuseEmpty(_ rows: [LabelledText], path: String, handler: BadInputHandler, expected: String) throws(InputProblem) {
+        if rows.isEmpty {
+            throw InputProblem(file: path, message: "no rows left after skipping \(handler.skipped) bad ones; expected \(expected)")
+        }
     }
 
     struct Table {
@@ -78,9 +102,9 @@ public enum TextClassificationData {
     /// Splits lines on tabs; the first line is the header unless `headerless` says the
     /// first row is data. Blank lines are skipped; a row with another column count than
     /// the header is a bad record.
-    static func table(path: String, expected: String, handler: inout BadInputHandler,
+    static func table(_ file: DatasetLines, expected: String, handler: inout BadInputHandler,
                       headerless: ([String]) -> Bool = { _ in false }) throws(InputProblem) -> Table {
-        let file = try DatasetLines(path: path, what: expected)
+        let path = file.path
         let lines = file.lines.filter { !$0.text.isEmpty }
         guard let first = lines.first else { throw InputProblem(file: path, message: "the file is empty; expected \(expected)") }
         let firstCells = first.text.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
