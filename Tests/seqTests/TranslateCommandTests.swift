@@ -70,7 +70,9 @@ import SeqTestSupport
         let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines.count == 9 + 1 && lines.last == "", "\(lines.count) lines")
         #expect(lines[1].isEmpty && lines[6].isEmpty && lines[5].isEmpty)
-        #expect(r.stderr.contains("<stdin>:4:") && r.stderr.contains("in pieces"))
+        // This small fixture takes short pieces, so the 10,000 words exceed the 100 pieces a
+        // line may take: its head is translated and the warning says so.
+        #expect(r.stderr.contains("<stdin>:4:") && r.stderr.contains("only its first") && r.stderr.contains("pieces of"), "\(r.stderr)")
         // Beam search, small batches: the same line count.
         let b = try CLI.run(["translate", "--model", f.model.path, "--beam", "3", "--batch-size", "2", "--threads", "1"], stdin: input(longLine: false))
         let beamLines = b.stdout.split(separator: "\n", omittingEmptySubsequences: false)

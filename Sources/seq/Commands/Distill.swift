@@ -70,8 +70,8 @@ struct Distill: ParsableCommand {
         func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
         while output.linesDone < total, let lines = reader.nextLines(upTo: chunk) {
             let first = output.linesDone
-            let translations = translator.translate(lines) { i in
-                FileHandle.standardErrorWrite("seq distill: \(src):\(first + i + 1): the line is longer than the model takes (\(translator.pieceTokens) tokens); translated in pieces\n")
+            let translations = translator.translate(lines) { i, note in
+                FileHandle.standardErrorWrite("seq distill: \(src):\(first + i + 1): \(note.warning(pieceTokens: translator.pieceTokens))\n")
             }
             try output.append(translations)
             thisRun += lines.count

@@ -34,8 +34,8 @@ struct Translate: ParsableCommand {
         while let lines = reader.nextLines(upTo: decoding.batchSize) {
             let first = lineNumber
             lineNumber += lines.count
-            let translations = translator.translate(lines) { i in
-                FileHandle.standardErrorWrite("seq translate: <stdin>:\(first + i + 1): the line is longer than the model takes (\(translator.pieceTokens) tokens); translated in pieces\n")
+            let translations = translator.translate(lines) { i, note in
+                FileHandle.standardErrorWrite("seq translate: <stdin>:\(first + i + 1): \(note.warning(pieceTokens: translator.pieceTokens))\n")
             }
             try StandardOutput.write(Data(translations.map { $0 + "\n" }.joined().utf8))
         }
@@ -107,3 +107,16 @@ final class StdinLines {
         buffer.append(contentsOf: chunk[0..<n])
     }
 }
+
+extension SentenceTranslator.LongLine {
+    /// The stderr warning for a line too long for one pass.
+    func warning(pieceTokens: Int) -> String {
+        switch self {
+        case .split(let pieces):
+            return "the line is longer than the model takes (\(pieceTokens) tokens); translated in pieces (\(pieces))"
+        case .truncated(let kept):
+            return "the line is too long to translate whole; only its first \(kept) tokens were translated (\(SentenceTranslator.maxPieces) pieces of \(pieceTokens))"
+        }
+    }
+}
+

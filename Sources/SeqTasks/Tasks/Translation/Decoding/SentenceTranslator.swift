@@ -33,18 +33,53 @@ public final class SentenceTranslator {
         encoder = vocabulary.source.makeLineEncoder()
     }
 
-    /// The source ids of a line and whether it had to be cut into pieces.
-    public func pieces(of line: String) -> [[Int32]] {
-        let ids = vocabulary.encodeSource(line, encoder: encoder)
-        guard ids.count > pieceTokens else { return ids.isEmpty ? [] : [ids] }
-        return stride(from: 0, to: ids.count, by: pieceTokens).map { Array(ids[$0..<min(ids.count, $0 + pieceTokens)]) }
+    /// Most pieces one line is translated in (20,000 tokens at the default piece size, a
+    /// 10,000-word line whole); the rest of a longer line is left out, with a warning,
+    /// since a 20 MB line would otherwise take hours. Its text is cut before encoding too.
+    public static let maxPieces = 100
+
+    /// What happened to a line too long for one pass.
+    public enum LongLine: Equatable, Sendable {
+        /// Translated whole, in this many pieces joined with a space.
+        case split(pieces: Int)
+        /// Only its first `keptTokens` source tokens were translated (in `maxPieces` pieces).
+        case truncated(keptTokens: Int)
     }
 
-    /// Translations of `lines`, in order; `split` receives the indices of lines translated
-    /// in pieces.
-    public func translate(_ lines: [String], split: ((Int) -> Void)? = nil) -> [String] {
-        let encoded = lines.map(pieces(of:))
-        for (i, p) in encoded.enumerated() where p.count > 1 { split?(i) }
+    /// The source ids of a line in pieces of at most `pieceTokens`, and whether the line
+    /// was cut short to `maxPieces` of them.
+    public func pieces(of line: String) -> (pieces: [[Int32]], truncated: Bool) {
+        let budget = pieceTokens * Self.maxPieces
+        // Every source token covers at least one byte, and a BPE token rarely more than a
+        // dozen: the head of a huge line is enough to fill the budget.
+        let headBytes = budget * 16
+        var text = line
+        var cut = false
+        if line.utf8.count > headBytes {
+            let end = line.utf8.index(line.utf8.startIndex, offsetBy: headBytes)
+            var head = line[..<end]
+            if let space = head.lastIndex(where: { $0 == " " || $0 == "\t" }) { head = head[..<space] }
+            text = String(head)
+            cut = true
+        }
+        var ids = vocabulary.encodeSource(text, encoder: encoder)
+        if ids.count > budget { ids.removeLast(ids.count - budget); cut = true }
+        guard ids.count > pieceTokens else { return (ids.isEmpty ? [] : [ids], cut) }
+        return (stride(from: 0, to: ids.count, by: pieceTokens).map { Array(ids[$0..<min(ids.count, $0 + pieceTokens)]) }, cut)
+    }
+
+    /// Translations of `lines`, in order; `longLine` hears of each line (by index) that was
+    /// translated in pieces or cut short.
+    public func translate(_ lines: [String], longLine: ((Int, LongLine) -> Void)? = nil) -> [String] {
+        let cut = lines.map(pieces(of:))
+        for (i, c) in cut.enumerated() {
+            if c.truncated {
+                longLine?(i, .truncated(keptTokens: c.pieces.reduce(0) { $0 + $1.count }))
+            } else if c.pieces.count > 1 {
+                longLine?(i, .split(pieces: c.pieces.count))
+            }
+        }
+        let encoded = cut.map(\.pieces)
         let outputs = translate(ids: encoded.flatMap { $0 })
         var next = 0
         return encoded.map { p in
