@@ -13,7 +13,6 @@ import SeqTensor
 final class OverlappedReduction: BackwardObserver {
     private struct Bucket {
         var members: [Int]
-        var offsets: [Int]
         var count: Int
         /// One parameter at least a whole bucket large, summed in its own gradient buffer.
         var inPlace: Bool
@@ -44,15 +43,14 @@ final class OverlappedReduction: BackwardObserver {
             if n >= bucketFloats {
                 if let b = open { plan.append(b); open = nil }
                 bucketOf[i] = plan.count
-                plan.append(Bucket(members: [i], offsets: [0], count: n, inPlace: true, buffer: nil))
+                plan.append(Bucket(members: [i], count: n, inPlace: true, buffer: nil))
                 continue
             }
             if let b = open, b.count + n > bucketFloats { plan.append(b); open = nil }
-            if open == nil { open = Bucket(members: [], offsets: [], count: 0, inPlace: false, buffer: nil) }
+            if open == nil { open = Bucket(members: [], count: 0, inPlace: false, buffer: nil) }
             bucketOf[i] = plan.count
             offsetOf[i] = open!.count
             open!.members.append(i)
-            open!.offsets.append(open!.count)
             open!.count += n
         }
         if let b = open { plan.append(b) }
@@ -112,8 +110,8 @@ final class OverlappedReduction: BackwardObserver {
                 completed += 1
             }
             for b in buckets where !b.inPlace {
-                for (i, offset) in zip(b.members, b.offsets) {
-                    parameters[i].withGradientBuffer { g in g.baseAddress!.update(from: b.buffer! + offset, count: g.count) }
+                for i in b.members {
+                    parameters[i].withGradientBuffer { g in g.baseAddress!.update(from: b.buffer! + offsetOf[i], count: g.count) }
                 }
             }
         }
