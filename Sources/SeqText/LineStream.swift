@@ -13,6 +13,11 @@ public final class LineStream {
     private var capacity: Int
     private var count = 0
     private var eof = false
+    /// True when the last batch was handed over because no more input was ready yet (a
+    /// pipe whose writer is waiting, a user typing): a consumer that gathers lines into
+    /// larger groups should finish the group now, so that a line is answered while its
+    /// input stays open. A regular file or a busy pipe always has input ready.
+    public private(set) var inputIdle = false
 
     public init(fd: Int32, chunkSize: Int = 1 << 22) {
         self.fd = fd
@@ -63,6 +68,7 @@ public final class LineStream {
 
     /// Reads until a chunk is in or the input ends.
     private func fill() throws {
+        inputIdle = false
         if eof { return }
         if count + chunkSize > capacity { grow(max(capacity * 2, count + chunkSize)) }
         var got = 0
@@ -75,7 +81,14 @@ public final class LineStream {
             if n == 0 { eof = true; break }
             count += n
             got += n
+            if got < chunkSize && !Self.hasInputReady(fd) { inputIdle = true; break }
         }
+    }
+
+    /// Whether a read would return at once (data or end of input) rather than wait.
+    static func hasInputReady(_ fd: Int32) -> Bool {
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&p, 1, 0) != 0
     }
 
     static func split(_ b: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {

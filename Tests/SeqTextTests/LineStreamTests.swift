@@ -25,6 +25,29 @@ struct LineStreamTests {
         return out
     }
 
+    /// A pipe whose writer pauses: the lines written so far come out, marked idle, before
+    /// the input ends (the writer closes only after the first batch was seen, or after 20 s
+    /// so that a stream that waits for the end fails here instead of hanging).
+    @Test func linesComeOutWhileThePipeStaysOpen() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]) }
+        let first = Array("one\ntwo\n".utf8)
+        #expect(first.withUnsafeBytes { write(fds[1], $0.baseAddress!, $0.count) } == first.count)
+        let closed = NSLock()
+        nonisolated(unsafe) var writeEnd: Int32? = fds[1]
+        func closeWriter() { closed.lock(); if let fd = writeEnd { close(fd); writeEnd = nil }; closed.unlock() }
+        let timeout = Thread { Thread.sleep(forTimeInterval: 20); closeWriter() }
+        timeout.start()
+        var batches: [(lines: [String], idle: Bool)] = []
+        let stream = LineStream(fd: fds[0], chunkSize: 1 << 16)
+        try stream.forEachBatch { b, ls in
+            batches.append((ls.map { String(decoding: b[$0], as: UTF8.self) }, stream.inputIdle))
+            closeWriter()   // only now does the input end
+        }
+        #expect(batches.count == 1 && batches[0].lines == ["one", "two"] && batches[0].idle)
+    }
+
     @Test func emptyInputHasNoLines() throws {
         #expect(try lines([], chunk: 4).isEmpty)
     }

@@ -110,6 +110,7 @@ struct Embed: ParsableCommand {
                     pending.append(String(scalars))
                     if pending.count >= chunk { try flush() }
                 }
+                if stream.inputIdle { try flush() }
             }
         } catch let e as InputError {
             throw e

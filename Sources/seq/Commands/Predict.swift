@@ -61,7 +61,8 @@ struct Predict: ParsableCommand {
         var number = 0
         var streamError: Error?
         do {
-            try LineStream(fd: 0).forEachBatch { bytes, lines in
+            let stream = LineStream(fd: 0)
+            try stream.forEachBatch { bytes, lines in
                 for r in lines {
                     number += 1
                     var scalars = String.UnicodeScalarView()
@@ -74,6 +75,8 @@ struct Predict: ParsableCommand {
                     // CoNLL-U goes in whole sentences (a chunk ends at a blank line).
                     if pending.count >= batchSize * 8 && (conllu != true || CoNLLU.isBlank(line)) { try flush() }
                 }
+                // Input paused: answer what is here (CoNLL-U only at a sentence's end).
+                if stream.inputIdle, let last = pending.last, conllu != true || CoNLLU.isBlank(last.text) { try flush() }
             }
         } catch let e as InputError {
             throw e
