@@ -151,5 +151,20 @@ private let gradientTolerance: Float = 1e-4
         // Starting from it again gives a fresh head over the same encoder.
         let restarted = try BertForTokenClassification.startingFrom(directory: dir, labels: ["A", "B"], seed: 1)
         #expect(restarted.bert.layers[0].namedParameters.first!.parameter.value.scalars == m.bert.layers[0].namedParameters.first!.parameter.value.scalars)
+        // `pretrained: false` (finetune --random-init): the same shapes, none of the saved
+        // weights, and the same fresh weights for the same seed.
+        let random = try BertForTokenClassification.startingFrom(directory: dir, labels: ["A", "B"], seed: 1, pretrained: false)
+        let again = try BertForTokenClassification.startingFrom(directory: dir, labels: ["A", "B"], seed: 1, pretrained: false)
+        let saved = Dictionary(uniqueKeysWithValues: restarted.namedParameters.map { ($0.name, $0.parameter.value) })
+        #expect(random.namedParameters.count == restarted.namedParameters.count)
+        for (name, p) in random.namedParameters {
+            let w = try #require(saved[name], "\(name) missing")
+            #expect(p.value.shape == w.shape, "\(name)")
+            // Norms are initialised to 1 and biases to 0, as in the checkpoint's own start.
+            if name.contains("LayerNorm") || name.hasSuffix("bias") { continue }
+            if name.hasPrefix("classifier") { continue }   // fresh in both
+            #expect(p.value.scalars != w.scalars, "\(name) was loaded, not initialised")
+        }
+        #expect(random.namedParameters.map(\.parameter.value.scalars) == again.namedParameters.map(\.parameter.value.scalars))
     }
 }

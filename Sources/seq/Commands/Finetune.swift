@@ -25,6 +25,8 @@ struct Finetune: ParsableCommand {
     var task: FineTuningKind
     @Option(name: .customLong("init"), help: "BERT model directory to start from.")
     var initDirectory: String?
+    @Flag(name: .customLong("random-init"), help: "Use only --init's architecture and tokenizer, with fresh random weights (the baseline that shows what pretraining is worth).")
+    var randomInit = false
     @Option(help: "Training data (default: the bundled corpora/finetune/ set of the task).")
     var train: String?
     @Option(help: "Dev data, evaluated at intervals (default with the bundled set: its dev file).")
@@ -92,7 +94,7 @@ struct Finetune: ParsableCommand {
     }
 
     /// Flags that fix what a run computes; a resumed run keeps the stored values.
-    static let recipeFlags = ["--init", "--train", "--dev", "--lr", "--batch-size", "--max-length", "--warmup", "--seed",
+    static let recipeFlags = ["--init", "--random-init", "--train", "--dev", "--lr", "--batch-size", "--max-length", "--warmup", "--seed",
                               "--doc-stride", "--max-answer-length", "--on-bad-input", "--schedule", "--clip", "--bucket-batches"]
 
     func run() throws {
@@ -151,12 +153,12 @@ struct Finetune: ParsableCommand {
             devPath = dev ?? TrainingCommand.bundledFile("corpora/finetune/" + files.dev)
         }
         let start = try Self.startingModel(initDirectory)
-        if reducer.isMain { FileHandle.standardErrorWrite("finetune \(task.rawValue): starting from \(start.path); training on \(trainPath)\(devPath.map { ", dev \($0)" } ?? "")\n") }
+        if reducer.isMain { FileHandle.standardErrorWrite("finetune \(task.rawValue): starting from \(start.path)\(randomInit ? " (its architecture and tokenizer only: random weights)" : ""); training on \(trainPath)\(devPath.map { ", dev \($0)" } ?? "")\n") }
         var settings = FineTuningSettings(task: task, batchSize: batchSize ?? recipe.batchSize, maxLength: maxLength ?? recipe.maxLength,
                                           seed: compute.seed, labels: [], badInput: onBadInput, docStride: docStride,
                                           maxAnswerLength: maxAnswerLength)
         settings.bucketBatches = bucketBatches
-        var setup = FineTuningSetup(settings: settings, trainPath: trainPath, devPath: devPath, model: .start(start))
+        var setup = FineTuningSetup(settings: settings, trainPath: trainPath, devPath: devPath, model: .start(start, pretrained: !randomInit))
         setup.warn = warn
         setup.parallel = reducer.dataParallel
         let epochs = self.epochs ?? recipe.epochs

@@ -42,19 +42,22 @@ extension BertHeadModel {
     /// Starts fine-tuning from any BERT directory (a sentence-transformers BertModel without
     /// prefix, a `seq pretrain` output, a transformers checkpoint): its encoder, its pooler
     /// when it has one and the head needs it (else a fresh one), and a fresh head for
-    /// `labels`. Heads the directory holds are not used.
-    public static func startingFrom(directory: URL, labels: [String], seed: UInt64) throws -> Self {
+    /// `labels`. Heads the directory holds are not used. With `pretrained: false` only the
+    /// directory's config is used: the same architecture, every weight fresh (transformers'
+    /// initialisation, seeded).
+    public static func startingFrom(directory: URL, labels: [String], seed: UInt64, pretrained: Bool = true) throws -> Self {
         try ModelDirectory.require(directory, oneOf: bertStartingArchitectures, for: "fine-tuning")
         var config = try BertConfig.load(directory: directory)
         config.architectures = [architecture]
         config.labels = labels
-        let weights = directory.appendingPathComponent("model.safetensors")
-        let archive = try Safetensors.read(weights)
         var generator = RandomGenerator(seed: seed)
         let model = withoutGradients { () -> Self in
             let encoder = BertModel(config, pooler: usesPooler, generator: &generator)
             return Self(encoder: encoder, config: config, generator: &generator)
         }
+        if !pretrained { return model }
+        let weights = directory.appendingPathComponent("model.safetensors")
+        let archive = try Safetensors.read(weights)
         try EncoderBody(model.bert).load(from: archive, prefixes: ["bert.", ""], file: weights.path)
         if let pooler = model.bert.pooler, ["bert.pooler.dense.weight", "pooler.dense.weight"].contains(where: { archive[$0] != nil }) {
             try pooler.load(from: archive, prefixes: ["bert.pooler.dense.", "pooler.dense."], file: weights.path)

@@ -8,11 +8,13 @@ import SeqText
 public struct FineTuningSetup {
     public enum Model {
         /// Any BERT directory to start from; a fresh head for the training data's labels.
-        case start(URL)
+        /// `pretrained: false` keeps only its architecture and tokenizer, with every weight
+        /// freshly initialised: the baseline that shows what pretraining is worth.
+        case start(URL, pretrained: Bool = true)
         /// A checkpoint of this task's head (resume).
         case checkpoint(URL)
         public var directory: URL {
-            switch self { case .start(let d), .checkpoint(let d): d }
+            switch self { case .start(let d, _), .checkpoint(let d): d }
         }
     }
 
@@ -44,7 +46,7 @@ public struct FineTuningSetup {
     func head<M: BertHeadModel>(_ type: M.Type, labels: [String]) throws -> M {
         switch model {
         case .checkpoint(let dir): return try M.load(directory: dir, for: "resuming \(settings.task.rawValue) fine-tuning")
-        case .start(let dir): return try M.startingFrom(directory: dir, labels: labels, seed: settings.seed)
+        case .start(let dir, let pretrained): return try M.startingFrom(directory: dir, labels: labels, seed: settings.seed, pretrained: pretrained)
         }
     }
 
