@@ -1,5 +1,5 @@
 /// Turns token strings back into text (`decoder` in tokenizer.json).
-public indirect enum Decoder: Sendable, Equatable {
+public enum Decoder: Sendable, Equatable {
     /// Joins with spaces, glues `prefix` continuations; `cleanup` undoes BERT's spacing
     /// around punctuation and contractions.
     case wordPiece(prefix: String, cleanup: Bool)

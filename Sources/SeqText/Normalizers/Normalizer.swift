@@ -36,7 +36,10 @@ public struct BertNormalizerOptions: Sendable, Equatable {
 }
 
 /// A normalizer stage, as tokenizer.json describes them; `.sequence` composes a pipeline.
-public indirect enum Normalizer: Sendable, Equatable {
+/// Not `indirect` (the sequence case recurses through an array already): an indirect enum's
+/// boxes are referenced by pointers whose spare bits carry the case, which LeakSanitizer
+/// does not recognise, so a stage held by a global cache was reported as leaked.
+public enum Normalizer: Sendable, Equatable {
     case bert(BertNormalizerOptions)
     case lowercase
     /// Removes combining marks (Mn, Mc, Me); put `.nfd` before it to strip accents.

@@ -1,5 +1,8 @@
 /// A pre-tokenizer stage: splits normalized text into words (ranges of scalars).
-public indirect enum PreTokenizer: Sendable, Equatable {
+/// Not `indirect` (the sequence case recurses through an array already): an indirect enum's
+/// boxes are referenced by pointers whose spare bits carry the case, which LeakSanitizer
+/// does not recognise, so a stage held by a global cache was reported as leaked.
+public enum PreTokenizer: Sendable, Equatable {
     /// BERT's: split on whitespace (dropped), then isolate each punctuation scalar.
     case bert
     /// `\w+|[^\w\s]+`.

@@ -72,10 +72,8 @@ public final class CharMap: @unchecked Sendable {
         String(reflecting: normalizer) + " " + String(reflecting: preTokenizer)
     }
 
-    /// Keyed by the normalizer's and pre-tokenizer's descriptions rather than the values: an
-    /// indirect enum keeps its case in the spare bits of its box pointer, which
-    /// LeakSanitizer does not take for a pointer, so boxes held only here were reported as
-    /// leaked at exit by every fuzz run that loads a tokenizer.
+    /// Keyed by the normalizer's and pre-tokenizer's descriptions (the stages were once
+    /// `indirect` enums, whose boxes LeakSanitizer reported as leaked when held only here).
     private static let recent = Mutex<[(key: String, map: CharMap)]>([])
 
     static func normalize(_ c: UInt32, _ normalizer: Normalizer?) -> [UInt32] {
