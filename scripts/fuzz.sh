@@ -4,6 +4,7 @@
 # errors and leaks).
 #
 #   bash scripts/fuzz.sh [RUNS]            every target for RUNS executions (default 1000000)
+#   bash scripts/fuzz.sh RUNS TARGET...    the named targets for RUNS executions each
 #   bash scripts/fuzz.sh TARGET SECONDS    one target (or "all") for SECONDS seconds
 #
 # Targets: tokenizer-json vocab-txt encode safetensors config-json conllu glue-tsv squad-json
@@ -20,6 +21,12 @@ ALL=(tokenizer-json vocab-txt encode safetensors config-json conllu glue-tsv squ
 targets=("${ALL[@]}"); limit=(-runs=1000000)
 if [[ $# -ge 1 && $1 =~ ^[0-9]+$ ]]; then
     limit=(-runs="$1")
+    if [[ $# -ge 2 ]]; then
+        targets=("${@:2}")
+        for t in "${targets[@]}"; do
+            [[ " ${ALL[*]} " == *" $t "* ]] || { echo "fuzz.sh: unknown target '$t'; known: ${ALL[*]}" >&2; exit 2; }
+        done
+    fi
 elif [[ $# -ge 1 ]]; then
     [[ $1 == all ]] || targets=("$1")
     [[ " ${ALL[*]} all " == *" $1 "* ]] || { echo "fuzz.sh: unknown target '$1'; known: ${ALL[*]}" >&2; exit 2; }
