@@ -34,16 +34,14 @@ struct LineStreamTests {
         defer { close(fds[0]) }
         let first = Array("one\ntwo\n".utf8)
         #expect(first.withUnsafeBytes { write(fds[1], $0.baseAddress!, $0.count) } == first.count)
-        let closed = NSLock()
-        nonisolated(unsafe) var writeEnd: Int32? = fds[1]
-        func closeWriter() { closed.lock(); if let fd = writeEnd { close(fd); writeEnd = nil }; closed.unlock() }
-        let timeout = Thread { Thread.sleep(forTimeInterval: 20); closeWriter() }
+        let writer = PipeWriter(fds[1])
+        let timeout = Thread { Thread.sleep(forTimeInterval: 20); writer.close() }
         timeout.start()
         var batches: [(lines: [String], idle: Bool)] = []
         let stream = LineStream(fd: fds[0], chunkSize: 1 << 16)
         try stream.forEachBatch { b, ls in
             batches.append((ls.map { String(decoding: b[$0], as: UTF8.self) }, stream.inputIdle))
-            closeWriter()   // only now does the input end
+            writer.close()   // only now does the input end
         }
         #expect(batches.count == 1 && batches[0].lines == ["one", "two"] && batches[0].idle)
     }
@@ -65,5 +63,19 @@ struct LineStreamTests {
         #expect(got.count == 2)
         #expect(got[0].count == 100_000)
         #expect(got[1] == [0x62])
+    }
+}
+
+/// A pipe's write end that two threads may close: the first call closes it, later calls
+/// do nothing (the descriptor number may belong to another file by then).
+private final class PipeWriter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var fd: Int32?
+    init(_ fd: Int32) { self.fd = fd }
+    func close() {
+        lock.lock()
+        defer { lock.unlock() }
+        if let fd { Glibc.close(fd) }
+        fd = nil
     }
 }
