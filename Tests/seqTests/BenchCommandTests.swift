@@ -9,6 +9,15 @@ import Testing
         #expect(r.stdout.isEmpty)
     }
 
+    /// `bench decode`'s flags are usage (exit 2), checked before its data or model is read.
+    @Test(arguments: [["--configs", "nosuch"], ["--configs", "beam0:1"], ["--configs", "greedy:0"], ["--configs", "ctc9:1"],
+                      ["--sentences", "0"]])
+    func decodeFlagsAreUsageErrors(_ flags: [String]) throws {
+        let r = try CLI.run(["bench", "decode", "--data", "/nonexistent"] + flags)
+        #expect(r.status == 2, "\(flags): \(r.stderr)")
+        #expect(!r.stderr.contains("/nonexistent"), "\(r.stderr)")
+    }
+
     @Test func badThreadsIsUsageError() throws {
         let r = try CLI.run(["bench", "kernels", "--threads", "0"])
         #expect(r.status == 2)

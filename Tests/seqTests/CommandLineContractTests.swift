@@ -135,6 +135,26 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted() == ["tokenizer.json", "vocab.txt"])
     }
 
+    /// A model directory's vocabulary belongs to its weights: `--out` on one is refused
+    /// (exit 2) with nothing in it changed; an empty corpus trains nothing (exit 1, no files).
+    @Test func vocabTrainRefusesAModelDirectoryAndAnEmptyCorpus() throws {
+        let dir = try Self.scratch("model")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = dir.appendingPathComponent("model")
+        try FileManager.default.createDirectory(at: model, withIntermediateDirectories: true)
+        try Data("{}".utf8).write(to: model.appendingPathComponent("config.json"))
+        try Data("old vocabulary\n".utf8).write(to: model.appendingPathComponent("vocab.txt"))
+        let r = try CLI.run(["vocab", "train", try Self.corpus(in: dir), "--size", "60", "--out", model.path])
+        #expect(r.status == 2 && r.stderr.contains("holds a model (config.json)"), "\(r.stderr)")
+        #expect(try String(contentsOf: model.appendingPathComponent("vocab.txt"), encoding: .utf8) == "old vocabulary\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: model.path).sorted() == ["config.json", "vocab.txt"])
+        let empty = dir.appendingPathComponent("empty.txt")
+        try Data().write(to: empty)
+        let e = try CLI.run(["vocab", "train", empty.path, "--size", "60", "--out", dir.appendingPathComponent("v").path])
+        #expect(e.status == 1 && e.stderr.contains("\(empty.path): no words to train a vocabulary on"), "\(e.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("v").path))
+    }
+
     /// A read-only output directory (skipped as root, who may write anywhere).
     @Test(.enabled(if: geteuid() != 0, "root ignores directory permissions"))
     func vocabTrainIntoAReadOnlyDirectoryFails() throws {

@@ -89,6 +89,14 @@ import SeqTestSupport
         let n = try CLI.run(["distill", "--teacher", nat.path, "--src", f.dir.appendingPathComponent("val.en").path, "--out", out.path])
         #expect(n.status == 1 && n.stderr.contains("autoregressive") && n.stderr.split(separator: "\n").count == 1, "\(n.stderr)")
         #expect(try CLI.run(["distill", "--teacher", f.model.path, "--src", empty.path, "--out", out.path, "--chunk", "0"]).status == 2)
+        // --out below a regular file: one sentence with the system's reason, not Foundation's
+        // "NSCocoaErrorDomain error 512" (the hostile sweep's finding).
+        let file = dir.appendingPathComponent("file")
+        try Data("x\n".utf8).write(to: file)
+        let u = try CLI.run(["distill", "--teacher", f.model.path, "--src", f.dir.appendingPathComponent("val.en").path,
+                             "--out", file.appendingPathComponent("sub").path, "--threads", "1"])
+        #expect(u.status == 1 && u.stderr.contains("Not a directory") && !u.stderr.contains("NSCocoaErrorDomain")
+                && u.stderr.split(separator: "\n").count == 1, "\(u.stderr)")
     }
 
     /// A NAT model of `kind` started from the fixture's encoder, trained a few steps.

@@ -59,6 +59,11 @@ struct Bench: ParsableCommand {
         // Each timed run is kept for the percentiles; beyond these a run only burns time.
         if runs > 1_000_000 { throw ValidationError("--runs must be at most 1000000, got \(runs)") }
         if warmup > 10_000 || repeats > 10_000 { throw ValidationError("--warmup and --repeats must be at most 10000") }
+        if name == .decode {
+            // Flags, checked before the data and models are read (usage: exit 2).
+            if !(1...1_000_000).contains(sentences) { throw ValidationError("--sentences must be in 1...1000000, got \(sentences)") }
+            do { _ = try DecodeBenchmark.parse(configs) } catch let e as InputError { throw ValidationError("--configs: \(e.message)") }
+        }
     }
 
     func run() throws {

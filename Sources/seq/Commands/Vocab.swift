@@ -60,6 +60,11 @@ struct VocabTrain: ParsableCommand {
     func run() throws {
         compute.apply()
         let start = Date()
+        // A model directory's vocabulary belongs to its weights: replacing it would leave
+        // the ids the model was trained on pointing at other tokens.
+        if let held = ["config.json", "model.safetensors"].first(where: { FileManager.default.fileExists(atPath: URL(fileURLWithPath: out).appendingPathComponent($0).path) }) {
+            throw ValidationError("\(out) holds a model (\(held)), whose vocabulary belongs to its weights; choose another --out")
+        }
         let fd: Int32 = corpus == "-" ? 0 : open(corpus, O_RDONLY)
         guard fd >= 0 else { throw fail("\(corpus): cannot open the corpus (\(String(cString: strerror(errno))))") }
         defer { if fd != 0 { close(fd) } }
@@ -88,6 +93,7 @@ struct VocabTrain: ParsableCommand {
         } catch {
             throw fail("\(corpus): \(error)")
         }
+        guard words > 0 else { throw fail("\(corpus): no words to train a vocabulary on; expected text") }
         do {
             try Self.makeDirectories(out)
             // vocab.txt and tokenizer.json must match: both are written and fsynced before
