@@ -39,6 +39,14 @@ gen() {
         badjson) printf '{"data": [{"paragraphs": [{"context": "abc", "qas": [{"id": "q", "question": "?", "answers": [{"text": "b", "answer_start": 9223372036854775807}]}]}]}]}' ;;
         deepjson) python3 -c 'import sys; sys.stdout.write("[" * 100000 + "]" * 100000)' ;;
         bomtsv) printf '\xef\xbb\xbfsentence\tlabel\na warm film\t1\na dull film\t0\n' ;;
+        pairs) for i in $(seq 1 20); do printf 'the harbor at dawn %s\tthe harbor\n' "$i"; done ;;
+        qalines) printf '{"question": "what?", "context": "the harbor at dawn"}\n{"question": 3}\nnot json\n' ;;
+        goodqa) printf '{"question": "where?", "context": "the harbor at dawn"}\n{"question": "", "context": ""}\n' ;;
+        # Tokenizer files Hugging Face refuses: a fractional id, an id of 10^12, deep nesting.
+        tokjsonfrac) printf '{"model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[UNK]": 0, "a": 3.5}}}' ;;
+        tokjsonhuge) printf '{"model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[UNK]": 0, "a": 1000000000000}}}' ;;
+        tokjsondeep) python3 -c 'import sys; sys.stdout.write("{\"model\": " + "[" * 100000 + "]" * 100000 + "}")' ;;
+        dupvocab) printf '[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nthe\nthe\nharbor\n' ;;
         *) echo "sweep.sh: unknown generator $1" >&2; return 1 ;;
     esac
 }
@@ -48,7 +56,9 @@ gen_file() { local f="$WORK/file-$1"; [[ -f $f ]] || gen "$1" > "$f"; echo "$f";
 
 # Tiny models for the commands that need one, made on first use by seq itself (seconds
 # with a release build): $BERT a pretrained BERT, $SENTIMENT a sentiment model fine-tuned
-# from it, $TRANSLATOR a translation model. A fixture that cannot be made fails its cases.
+# from it ($NLI, $POS, $QA likewise), $HUGECONFIG and $NANBERT broken copies of $BERT (a
+# config of 10^9-wide layers, NaN weights), $TRANSLATOR a translation model. A fixture that
+# cannot be made fails its cases.
 fixture() {   # $1: name; prints the directory
     local d="$WORK/model-$1" log="$WORK/model-$1.log"
     if [[ ! -e $d.done ]]; then
@@ -58,6 +68,24 @@ fixture() {   # $1: name; prints the directory
                   --max-length 16 --batch-size 4 --max-steps 1 --eval-rows 2 --threads 1 --out "$d" < /dev/null > "$log" 2>&1 ;;
         SENTIMENT) "$SEQ" finetune --task sentiment --init "$(fixture BERT)" --max-steps 1 --batch-size 4 --max-length 16 \
                   --threads 1 --out "$d" < /dev/null > "$log" 2>&1 ;;
+        NLI|POS|QA) local task; task=$(tr 'A-Z' 'a-z' <<< "$1")
+                  "$SEQ" finetune --task "$task" --init "$(fixture BERT)" --max-steps 1 --batch-size 4 --max-length 32 \
+                  --threads 1 --out "$d" < /dev/null > "$log" 2>&1 ;;
+        # Broken copies of BERT: config.json claiming 10^9-wide layers; every weight NaN.
+        HUGECONFIG) cp -r "$(fixture BERT)" "$d" && python3 - "$d/config.json" <<'PY' ;;
+import json, sys
+c = json.load(open(sys.argv[1])); c["hidden_size"] = 10**9; c["num_attention_heads"] = 1
+json.dump(c, open(sys.argv[1], "w"))
+PY
+        NANBERT) cp -r "$(fixture BERT)" "$d" && python3 - "$d/model.safetensors" <<'PY' ;;
+import json, struct, sys
+b = bytearray(open(sys.argv[1], "rb").read()); n = struct.unpack("<Q", b[:8])[0]
+for t in json.loads(b[8:8 + n]).values():
+    if isinstance(t, dict) and t.get("dtype") == "F32":
+        s, e = t["data_offsets"]
+        b[8 + n + s:8 + n + e] = struct.pack("<f", float("nan")) * ((e - s) // 4)
+open(sys.argv[1], "wb").write(b)
+PY
         TRANSLATOR) "$SEQ" train-translation --src "$(gen_file src)" --tgt "$(gen_file tgt)" --preset tiny --vocab-size 300 \
                   --max-steps 1 --eval-every 0 --threads 1 --out "$d" < /dev/null > "$log" 2>&1 ;;
         esac || echo "sweep.sh: cannot make the $1 fixture: $(tail -1 "$log")" >&2
@@ -76,12 +104,12 @@ while IFS=$'\t' read -r expect input args; do
     expanded=${args//'$TMP'/$tmp}; expanded=${expanded//'$VOCAB'/$WORK/vocab.txt}; expanded=${expanded//'$FILE'/$WORK/file}
     expanded=${expanded//'$CORPUS'/$ROOT/corpora/default.txt}; expanded=${expanded//'$MINILM'/$MINILM}
     expanded=${expanded//'$FINETUNE'/$ROOT/corpora/finetune}
-    for f in BERT SENTIMENT TRANSLATOR; do [[ $expanded == *"\$$f"* ]] && expanded=${expanded//"\$$f"/$(fixture $f)}; done
+    for f in BERT SENTIMENT NLI POS QA HUGECONFIG NANBERT TRANSLATOR; do [[ $expanded == *"\$$f"* ]] && expanded=${expanded//"\$$f"/$(fixture $f)}; done
     while [[ $expanded =~ \$G_([a-z0-9]+) ]]; do expanded=${expanded//"${BASH_REMATCH[0]}"/$(gen_file "${BASH_REMATCH[1]}")}; done
     read -ra argv <<< "$expanded"
     case $input in
         -) stdin=/dev/null ;;
-        file:*) stdin=${input#file:} ;;
+        file:*) stdin=${input#file:}; [[ $stdin == /* ]] || stdin=$ROOT/$stdin ;;
         gen:*) stdin="$WORK/gen-${input#gen:}"; [[ -f $stdin ]] || gen "${input#gen:}" > "$stdin" ;;
     esac
     ( ulimit -v 4194304; cd "$tmp" && timeout -s KILL 60 "$SEQ" "${argv[@]}" < "$stdin" > "$out" 2> "$tmp/stderr" )
