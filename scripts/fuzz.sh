@@ -11,7 +11,7 @@
 # parallel-text.
 # Each run starts from the handwritten seeds in fuzz/seeds/TARGET and keeps what it
 # finds in fuzz/.build/corpus/TARGET; crashes, leaks and inputs slower than 1 s are saved
-# in fuzz/.build/findings/TARGET. One summary line per target; exits 1 if any target has
+# in fuzz/.build/findings/TARGET (an earlier run's move to findings-earlier/). One summary line per target; exits 1 if any target has
 # a finding. The build and each run take the shared lock (flock /tmp/seq-build.lock).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -78,6 +78,10 @@ write_binary_seeds() {   # $1: target, $2: folder
 status=0
 for t in "${targets[@]}"; do
     corpus="$BUILD/corpus/$t"; findings="$BUILD/findings/$t"
+    # An earlier run's findings are kept aside, so that this run's count is its own.
+    if [[ -d $findings ]] && [[ -n $(ls -A "$findings") ]]; then
+        mkdir -p "$BUILD/findings-earlier/$t" && mv "$findings"/* "$BUILD/findings-earlier/$t/"
+    fi
     mkdir -p "$corpus" "$findings"
     write_binary_seeds "$t" "$corpus"
     seeds=(); [ -d "$ROOT/fuzz/seeds/$t" ] && seeds=("$ROOT/fuzz/seeds/$t")
