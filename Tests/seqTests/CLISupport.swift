@@ -52,4 +52,34 @@ enum CLI {
                          stdout: String(decoding: outData, as: UTF8.self),
                          stderr: String(decoding: errData, as: UTF8.self))
     }
+
+    /// Starts seq, writes `input` to its stdin and keeps stdin open: what stdout printed up to
+    /// its first newline within `timeout` seconds (nil if nothing came), then, after stdin is
+    /// closed, the exit status. How a streaming command is shown to answer before its input ends.
+    static func firstLineWhileInputStaysOpen(_ arguments: [String], input: Data, timeout: TimeInterval = 60) throws -> (line: String?, status: Int32) {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let inPipe = Pipe(), outPipe = Pipe()
+        process.standardInput = inPipe
+        process.standardOutput = outPipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        inPipe.fileHandleForWriting.write(input)
+        nonisolated(unsafe) var first = Data()
+        let reader = Thread {
+            while !first.contains(0x0A) {
+                let d = outPipe.fileHandleForReading.availableData
+                if d.isEmpty { break }
+                first.append(d)
+            }
+        }
+        reader.start()
+        let deadline = Date().addingTimeInterval(timeout)
+        while !reader.isFinished && Date() < deadline { usleep(10_000) }
+        let line = reader.isFinished && first.contains(0x0A) ? String(decoding: first.prefix { $0 != 0x0A }, as: UTF8.self) : nil
+        try inPipe.fileHandleForWriting.close()
+        process.waitUntilExit()
+        return (line, process.terminationStatus)
+    }
 }
