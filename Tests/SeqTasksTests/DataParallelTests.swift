@@ -92,15 +92,23 @@ struct DataParallelTests {
         // Each trainer is driven by one thread only.
         nonisolated(unsafe) let ranks = try (0..<2).map { try Fixture.pretrainer(half, tokenizer: tok, corpusPath: path, reducer: InProcessReducer(exchange, rank: $0)) }
         let results = RankResults()
-        DispatchQueue.concurrentPerform(iterations: 2) { r in
-            do {
-                var losses: [Float] = []
-                for _ in 0..<6 { losses.append(try ranks[r].trainStep().loss) }
-                results.set(r, losses)
-            } catch {
-                results.fail("\(error)")
-            }
+        // One dedicated thread per rank: the ranks wait for each other in the exchange, and
+        // concurrentPerform on a one-CPU machine (or under taskset) may run both iterations
+        // on one thread, where the first waits forever for the second.
+        let done = DispatchSemaphore(value: 0)
+        for r in 0..<2 {
+            Thread {
+                do {
+                    var losses: [Float] = []
+                    for _ in 0..<6 { losses.append(try ranks[r].trainStep().loss) }
+                    results.set(r, losses)
+                } catch {
+                    results.fail("\(error)")
+                }
+                done.signal()
+            }.start()
         }
+        for _ in 0..<2 { done.wait() }
         #expect(results.failure == nil)
         for r in 0..<2 {
             let losses = results.losses[r] ?? []
