@@ -85,10 +85,11 @@ struct TokenizeTests {
     @Test func vocabTrainEmptyCorpusAndMissingCorpus() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("seq-vocab-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
+        // An empty corpus (stdin) trains nothing: exit 1 naming it, no vocabulary written
+        // (it once wrote the five special tokens and exited 0).
         let r = try CLI.run(["vocab", "train", "-", "--size", "100", "--out", dir.path])
-        #expect(r.status == 0)
-        let vocab = try String(contentsOf: dir.appendingPathComponent("vocab.txt"), encoding: .utf8)
-        #expect(vocab == "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n")
+        #expect(r.status == 1 && r.stderr.contains("-: no words to train a vocabulary on"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("vocab.txt").path))
         let missing = try CLI.run(["vocab", "train", "/nonexistent/corpus.txt", "--out", dir.path])
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("/nonexistent/corpus.txt"))
