@@ -12,7 +12,8 @@
 # Each run starts from the handwritten seeds in fuzz/seeds/TARGET and keeps what it
 # finds in fuzz/.build/corpus/TARGET; crashes, leaks and inputs slower than 1 s are saved
 # in fuzz/.build/findings/TARGET (an earlier run's move to findings-earlier/). One summary
-# line per target; exits 1 if any target has a finding. The build and each run take the shared lock (flock /tmp/seq-build.lock).
+# line per target; exits 1 if any target has a finding. The build and each run take the
+# shared lock (flock /tmp/seq-build.lock).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)

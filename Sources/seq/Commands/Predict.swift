@@ -62,6 +62,8 @@ struct Predict: ParsableCommand {
         var streamError: Error?
         do {
             let stream = LineStream(fd: 0)
+            // CoNLL-U goes in whole sentences: a group of inputs ends only at a blank line.
+            func mayEndAfter(_ line: String) -> Bool { conllu != true || CoNLLU.isBlank(line) }
             try stream.forEachBatch { bytes, lines in
                 for r in lines {
                     number += 1
@@ -72,11 +74,10 @@ struct Predict: ParsableCommand {
                         conllu = line.hasPrefix("#") || line.split(separator: "\t", omittingEmptySubsequences: false).count == 10
                     }
                     pending.append((number, line))
-                    // CoNLL-U goes in whole sentences (a chunk ends at a blank line).
-                    if pending.count >= batchSize * 8 && (conllu != true || CoNLLU.isBlank(line)) { try flush() }
+                    if pending.count >= batchSize * 8 && mayEndAfter(line) { try flush() }
                 }
-                // Input paused: answer what is here (CoNLL-U only at a sentence's end).
-                if stream.inputIdle, let last = pending.last, conllu != true || CoNLLU.isBlank(last.text) { try flush() }
+                // Input paused: answer what is here.
+                if stream.inputIdle, let last = pending.last, mayEndAfter(last.text) { try flush() }
             }
         } catch let e as InputError {
             throw e

@@ -20,6 +20,12 @@ enum TrainingCommand {
         return candidates.first { FileManager.default.isReadableFile(atPath: $0) }
     }
 
+    /// The model file `directory` holds (config.json or model.safetensors), if any: an
+    /// `--out` that must not be written over.
+    static func modelFile(in directory: URL) -> String? {
+        ["config.json", "model.safetensors"].first { FileManager.default.fileExists(atPath: directory.appendingPathComponent($0).path) }
+    }
+
     /// The newest checkpoint in `outPath`, after refusing a fresh run over an existing run or
     /// model, and a resumed run given any of `recipeFlags` (`mayChange` lists what may be).
     static func checkOutput(_ outPath: String, resume: Bool, recipeFlags: [String], mayChange: String) throws -> URL? {
@@ -28,7 +34,7 @@ enum TrainingCommand {
         if !resume, let existing {
             throw ValidationError("\(outPath) already holds a run (\(existing.lastPathComponent)); pass --resume to continue it, or choose another --out")
         }
-        if !resume, ["config.json", "model.safetensors"].contains(where: { FileManager.default.fileExists(atPath: outURL.appendingPathComponent($0).path) }) {
+        if !resume, modelFile(in: outURL) != nil {
             throw ValidationError("\(outPath) already holds a model (config.json or model.safetensors) and no checkpoint to resume; choose another --out")
         }
         if resume {

@@ -62,7 +62,7 @@ struct VocabTrain: ParsableCommand {
         let start = Date()
         // A model directory's vocabulary belongs to its weights: replacing it would leave
         // the ids the model was trained on pointing at other tokens.
-        if let held = ["config.json", "model.safetensors"].first(where: { FileManager.default.fileExists(atPath: URL(fileURLWithPath: out).appendingPathComponent($0).path) }) {
+        if let held = TrainingCommand.modelFile(in: URL(fileURLWithPath: out)) {
             throw ValidationError("\(out) holds a model (\(held)), whose vocabulary belongs to its weights; choose another --out")
         }
         let fd: Int32 = corpus == "-" ? 0 : open(corpus, O_RDONLY)

@@ -55,11 +55,9 @@ public final class ResumableLineOutput {
             }
             keep = try Self.truncateToWholeChunks(partialURL, chunk: job.chunk, total: job.sourceLines)
         } else {
-            // AtomicFile reports the system's reason (Foundation's own write says only
+            // AtomicFile's error names the system's reason (Foundation's own write says only
             // "NSCocoaErrorDomain error 512" on Linux).
-            do { try AtomicFile.write(try JSONEncoder().encode(job), to: jobURL) } catch let e as FileIOError {
-                throw InputProblem(file: jobURL.path, line: nil, message: "cannot be written: \(e.operation) \(e.path) failed (\(String(cString: strerror(e.errno))))")
-            } catch {
+            do { try AtomicFile.write(try JSONEncoder().encode(job), to: jobURL) } catch {
                 throw InputProblem(file: jobURL.path, line: nil, message: "cannot be written (\(error))")
             }
             guard fm.createFile(atPath: partialURL.path, contents: nil) else {
