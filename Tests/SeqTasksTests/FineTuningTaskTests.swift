@@ -41,17 +41,23 @@ enum TinyBert {
 }
 
 struct FineTuningTaskTests {
-    /// Each word's first subword, through offsets: "unbelievable" → un ##believ ##able
-    /// takes position 2; a word of nothing the tokenizer keeps gets none.
-    @Test func wordsAlignToTheirFirstSubword() throws {
-        let dir = Fixture.directory()
-        defer { try? FileManager.default.removeItem(at: dir) }
+    /// A random tiny BERT tagger (tags A, B) over a WordPiece vocabulary of seven words.
+    static func tinyTagger() throws -> (BertForTokenClassification, Tokenizer) {
         let vocab = TinyBert.specials + ["the", "cat", "un", "##believ", "##able", ".", "sat"]
         let tokenizer = try Tokenizer.bert(vocabulary: Vocabulary(tokens: vocab))
         var config = BertConfig.tiny(vocabSize: vocab.count)
         config.labels = ["A", "B"]
         var g = RandomGenerator(seed: 1)
         let model = BertForTokenClassification(encoder: BertModel(config, pooler: false, generator: &g), config: config, generator: &g)
+        return (model, tokenizer)
+    }
+
+    /// Each word's first subword, through offsets: "unbelievable" → un ##believ ##able
+    /// takes position 2; a word of nothing the tokenizer keeps gets none.
+    @Test func wordsAlignToTheirFirstSubword() throws {
+        let dir = Fixture.directory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (model, tokenizer) = try Self.tinyTagger()
         let tagger = Tagger(model: model, tokenizer: tokenizer, maxLength: 64)
         let a = tagger.align(["The", "unbelievable", "cat", "\u{200B}", "sat", "."])
         #expect(a.ids == [2, 5, 7, 8, 9, 6, 11, 10, 3])
@@ -59,6 +65,26 @@ struct FineTuningTaskTests {
         // Truncation: the words past max length have no subword.
         let short = Tagger(model: model, tokenizer: tokenizer, maxLength: 4).align(["The", "unbelievable", "cat"])
         #expect(short.firstSubword == [1, 2, nil])
+    }
+
+    /// A huge sentence is aligned from a head of it, with the same result as encoding it
+    /// whole: words the tokenizer drops (zero-width spaces) make the head grow until the
+    /// encoding is full.
+    @Test func aHugeSentenceAlignsAsIfEncodedWhole() throws {
+        let (model, tokenizer) = try Self.tinyTagger()
+        let tagger = Tagger(model: model, tokenizer: tokenizer, maxLength: 16)
+        let bounded = tokenizer.with(truncation: Truncation(maxLength: 16), padding: nil)
+        let cases = [Array(repeating: ["The", "unbelievable", "cat", "sat", "."], count: 2_000).flatMap { $0 },
+                     Array(repeating: "\u{200B}", count: 100) + ["cat", "sat"] + Array(repeating: "cat", count: 5_000)]
+        for words in cases {
+            let a = tagger.align(words)
+            #expect(a.ids == bounded.encode(words.joined(separator: " ")).ids)
+            #expect(a.firstSubword.count == words.count)
+            #expect(a.firstSubword.compactMap { $0 }.count <= 14, "16 positions less [CLS] and [SEP]")
+            #expect(a.firstSubword.last! == nil)
+        }
+        #expect(tagger.align(cases[1]).firstSubword[99...101] == [nil, 1, 2])
+        #expect(tagger.align(cases[0]).firstSubword[0..<6] == [1, 2, 5, 6, 7, 8])
     }
 
     func reader(maxLength: Int, stride: Int) throws -> SpanExtractor {

@@ -8,7 +8,7 @@ import SeqText
 
 // The non-autoregressive decoders: mask-predict's refinement against a hand-run of its rule
 // on predictions the test controls, the length beam's choice, the length clamp, CTC's
-// collapse, batching invariance of every kind on random models (bidirectional attention
+// collapse and prefix beam search (exact against all alignments), batching invariance of every kind on random models (bidirectional attention
 // must ignore padding), the masks training draws, and a tiny mask-predict model learning on
 // the bundled corpus.
 
@@ -91,6 +91,47 @@ struct MaskPredictTests {
         #expect(OnePassDecoding.collapse([], blank: 0) == [])
     }
 
+    /// Prefix beam search sums alignments, the best path does not: with p(blank) = 0.6 and
+    /// p(a) = 0.4 at both positions, the best path "blank blank" (0.36) gives nothing, but
+    /// "a" (a a, a blank, blank a: 0.16 + 0.24 + 0.24 = 0.64) is the likelier output.
+    @Test func ctcPrefixBeamSumsAlignments() {
+        let lp: [Float] = [Float(0.6), 0.4, 0.6, 0.4].map { Foundation.log($0) }
+        #expect(OnePassDecoding.collapse([0, 0], blank: 0) == [])
+        let wide = CTCPrefixBeam.search(logProbs: lp, positions: 2, vocabulary: 2, blank: 0, beam: 2)
+        #expect(wide.tokens == [1])
+        #expect(abs(wide.logProb - Foundation.log(Float(0.64))) < 1e-5)
+        // "a a" needs a blank between: from [a, a] alone the output is "a".
+        let repeated: [Float] = [Float(0.01), 0.99, 0.01, 0.99].map { Foundation.log($0) }
+        #expect(CTCPrefixBeam.search(logProbs: repeated, positions: 2, vocabulary: 2, blank: 0, beam: 4).tokens == [1])
+    }
+
+    /// With a beam as wide as the number of prefixes, the search is exact: the output of
+    /// greatest total probability over all V^T alignments, and that probability.
+    @Test(arguments: [UInt64(1), 2, 3, 4, 5])
+    func ctcPrefixBeamIsExactWhenWide(seed: UInt64) {
+        let T = 5, V = 4, blank: Int32 = 2
+        var g = RandomGenerator(seed: seed)
+        var lp = [Float](repeating: 0, count: T * V)
+        for t in 0..<T {
+            let z = (0..<V).map { _ in 3 * g.nextFloat() }
+            let lse = Foundation.log(z.map { Foundation.exp($0) }.reduce(0, +))
+            for v in 0..<V { lp[t * V + v] = z[v] - lse }
+        }
+        var total: [[Int32]: Double] = [:]
+        for path in 0..<Int(pow(Double(V), Double(T))) {
+            var rest = path, logP = 0.0, ids: [Int32] = []
+            for t in 0..<T { let v = rest % V; rest /= V; ids.append(Int32(v)); logP += Double(lp[t * V + v]) }
+            total[OnePassDecoding.collapse(ids, blank: blank), default: 0] += Foundation.exp(logP)
+        }
+        let exact = total.max { ($0.value, -$0.key.count) < ($1.value, -$1.key.count) }!
+        let found = CTCPrefixBeam.search(logProbs: lp, positions: T, vocabulary: V, blank: blank, beam: 1000)
+        #expect(found.tokens == exact.key, "seed \(seed)")
+        #expect(abs(Double(found.logProb) - Foundation.log(exact.value)) < 1e-4)
+        // Forbidden tokens are never emitted.
+        let without = CTCPrefixBeam.search(logProbs: lp, positions: T, vocabulary: V, blank: blank, beam: 1000, forbidden: [0])
+        #expect(!without.tokens.contains(0))
+    }
+
     @Test func sourceCopyIsUniformAndUpsampled() {
         // round(t·2/4) half to even, as torch.round in fairseq's uniform_copy: 0, 0, 1, 2, 2.
         #expect(SourceCopy.uniform([7, 8, 9], targetLength: 5) == [7, 7, 8, 9, 9])
@@ -120,6 +161,14 @@ struct NATModelTests {
         let translator = SentenceTranslator(model: m, vocabulary: Self.vocabulary, options: o)
         let batch = translator.decode(Self.sources)
         for (i, s) in Self.sources.enumerated() { #expect(translator.decode([s]) == [batch[i]], "\(kind) sentence \(i)") }
+        if kind == .natCTC {
+            // The prefix beam too, and a beam of one keeps a single prefix per position.
+            translator.options.ctcBeam = 4
+            let searched = translator.decode(Self.sources)
+            for (i, s) in Self.sources.enumerated() { #expect(translator.decode([s]) == [searched[i]], "prefix beam, sentence \(i)") }
+            #expect(searched.allSatisfy { !$0.contains(TranslationVocabulary.pad) && !$0.contains(TranslationVocabulary.eos) })
+            translator.options.ctcBeam = 1
+        }
         for (s, out) in zip(Self.sources, batch) {
             #expect(!out.isEmpty && out.count <= o.cap(sourceTokens: s.count))
             #expect(!out.contains(TranslationVocabulary.pad) && !out.contains(TranslationVocabulary.eos) && !out.contains(TranslationVocabulary.bos))
@@ -223,7 +272,8 @@ struct NATTrainingTests {
         return (paths[0], paths[1])
     }
 
-    static func task(_ dir: URL, kind: DecoderKind, files: (src: String, tgt: String), seed: UInt64 = 0) throws -> TranslationTask {
+    static func task(_ dir: URL, kind: DecoderKind, files: (src: String, tgt: String), seed: UInt64 = 0,
+                     glancing: Float? = nil) throws -> TranslationTask {
         let vocabulary = try TranslationVocabulary.train(sourcePath: files.src, targetPath: files.tgt, size: 400, joint: true, threads: 1)
         let config = TranslatorConfig(vocabSize: vocabulary.source.vocabularySize, width: 48, encoderLayers: 1, decoderLayers: 1,
                                       heads: 2, feedForward: 96, dropout: 0, maxPositions: 128).withDecoder(kind, maxTargetLength: 40)
@@ -231,7 +281,62 @@ struct NATTrainingTests {
         s.maxTokens = 400
         s.maxLength = 40
         s.seed = seed
+        s.glancing = glancing
         return try TranslationTask(settings: s, vocabulary: vocabulary, sourcePath: files.src, targetPath: files.tgt)
+    }
+
+    /// Glancing shows ⌊λ · wrong guesses⌋ target tokens, never all of them, and learns
+    /// exactly the others.
+    @Test func glancingShowsRatioTimesTheWrongTokens() {
+        let target: [Int32] = [10, 11, 12, 13, 14, 15, 16, 17, 18, 19], mask: Int32 = 4
+        var g = RandomGenerator(seed: 7)
+        for (guesses, ratio, shown) in [(target, Float(0.5), 0),                                  // all right: nothing shown
+                                        ([10, 11, 12, 13, 14, 15, 0, 0, 0, 0], 0.5, 2),           // 4 wrong
+                                        ([10, 11, 12, 13, 14, 15, 16, 0, 0, 0], 0.5, 1),          // 3 wrong: ⌊1.5⌋
+                                        ([Int32](repeating: 0, count: 10), 1.0, 9),               // all wrong: all but one
+                                        ([Int32](repeating: 0, count: 10), 0.3, 3)] as [([Int32], Float, Int)] {
+            let r = NATTargets.glance(target: target, guesses: guesses, ratio: ratio, mask: mask, generator: &g)
+            #expect(r.shown == shown)
+            let visible = target.indices.filter { r.input[$0] != mask }
+            #expect(visible.count == shown && visible.allSatisfy { r.input[$0] == target[$0] })
+            #expect(target.indices.allSatisfy { (r.output[$0] == TranslationTask.ignoreIndex) == visible.contains($0) })
+            #expect(target.indices.allSatisfy { visible.contains($0) || r.output[$0] == target[$0] })
+        }
+    }
+
+    /// A glancing run: its batches start fully masked; a step shows a share of the tokens
+    /// (an untrained model guesses nearly all wrong, so close to λ); resumed from a
+    /// checkpoint it takes the same steps; another decoder kind is refused.
+    @Test func glancingTrainsAndResumes() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("seq-nat-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let files = TranslationTaskTests.files(in: dir, times: 4)
+        let settings = TranslationTaskTests.trainerSettings()
+        let task = try Self.task(dir, kind: .natCMLM, files: files, glancing: 0.5)
+        let straight = try Trainer(task: task, taskName: TranslationTask.name, settings: settings)
+        var expected: [Float] = []
+        for _ in 0..<4 {
+            let report = try straight.trainStep()
+            expected.append(report.loss)
+            let shown = try #require(report.metrics["glanced"])
+            #expect(shown > 0.2 && shown <= 0.5, "\(shown)")
+        }
+        let first = try Trainer(task: try Self.task(dir, kind: .natCMLM, files: files, glancing: 0.5), taskName: TranslationTask.name,
+                                settings: settings)
+        let batch = try first.task.nextBatch()
+        #expect(batch.nat!.input.ids.allSatisfy { $0 == Int32(first.task.model.config.maskID!) || $0 == TranslationVocabulary.pad })
+        let again = try Trainer(task: try Self.task(dir, kind: .natCMLM, files: files, glancing: 0.5), taskName: TranslationTask.name,
+                                settings: settings)
+        var losses: [Float] = []
+        for _ in 0..<2 { losses.append(try again.trainStep().loss) }
+        let checkpoint = try again.saveCheckpoint(in: dir.appendingPathComponent("run"))
+        let resumed = try Trainer<TranslationTask>.resume(from: checkpoint, taskName: TranslationTask.name) { state, directory in
+            try TranslationTask.resume(state, directory: directory)
+        }
+        #expect(resumed.task.settings.glancing == 0.5)
+        for _ in 0..<2 { losses.append(try resumed.trainStep().loss) }
+        #expect(zip(losses, expected).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) }, "\(losses) vs \(expected)")
+        #expect(throws: (any Error).self) { try Self.task(dir, kind: .natCTC, files: files, glancing: 0.5) }
     }
 
     /// Masks are drawn per (pass, corpus row): n ∈ 1...len distinct positions, the loss on

@@ -11,6 +11,7 @@ import Testing
 
     /// `bench decode`'s flags are usage (exit 2), checked before its data or model is read.
     @Test(arguments: [["--configs", "nosuch"], ["--configs", "beam0:1"], ["--configs", "greedy:0"], ["--configs", "ctc9:1"],
+                      ["--configs", "ctc2b0:1"], ["--configs", "ctcb:1"], ["--configs", "ctc2b3b:1"],
                       ["--sentences", "0"]])
     func decodeFlagsAreUsageErrors(_ flags: [String]) throws {
         let r = try CLI.run(["bench", "decode", "--data", "/nonexistent"] + flags)

@@ -27,12 +27,13 @@ struct DecodeBenchmark {
         var iterations = 10
         var lengthBeam = 1
         var upsample = 2
+        var ctcBeam = 1
     }
 
     /// METHOD:BATCH pairs. Methods: greedy, beamK (the 3+3 autoregressive model);
     /// dsgreedy, dsbeamK (deep-shallow, 6+1); vanilla[lL] (one pass); cmlmK[lL] (mask-predict,
     /// K passes, L lengths, default 3); ctc[U] (one pass over the source upsampled ×U,
-    /// default 2).
+    /// default 2; ctcUbB: prefix beam search keeping B prefixes).
     static func parse(_ configs: String) throws -> [Config] {
         try configs.split(separator: ",").map { part in
             let fields = part.split(separator: ":")
@@ -40,7 +41,7 @@ struct DecodeBenchmark {
                 throw InputError(file: "--configs", line: nil, message: "'\(part)' is not METHOD:BATCH (greedy:1, beam5:64, cmlm4:1, …)")
             }
             guard let config = method(String(fields[0]), name: String(part), batch: batch) else {
-                throw InputError(file: "--configs", line: nil, message: "'\(fields[0])' is not greedy, beamK, dsgreedy, dsbeamK, vanilla[lL], cmlmK[lL] or ctc[U]")
+                throw InputError(file: "--configs", line: nil, message: "'\(fields[0])' is not greedy, beamK, dsgreedy, dsbeamK, vanilla[lL], cmlmK[lL] or ctc[U][bB]")
             }
             return config
         }
@@ -69,9 +70,13 @@ struct DecodeBenchmark {
             c.decoder = .natCMLM; c.iterations = k; c.lengthBeam = l; return c
         }
         if m.hasPrefix("ctc") {
-            let u = m.count == 3 ? 2 : Int(m.dropFirst(3))
-            guard let u, (1...8).contains(u) else { return nil }
-            c.decoder = .natCTC; c.upsample = u; return c
+            // "ctc[U][bB]": upsampling U (default 2), prefix beam B (default 1: best path).
+            let parts = m.dropFirst(3).split(separator: "b", omittingEmptySubsequences: false)
+            guard parts.count <= 2 else { return nil }
+            let u = parts[0].isEmpty ? 2 : Int(parts[0])
+            let b = parts.count == 2 ? Int(parts[1]) : 1
+            guard let u, let b, (1...8).contains(u), b >= 1 else { return nil }
+            c.decoder = .natCTC; c.upsample = u; c.ctcBeam = b; return c
         }
         return nil
     }
@@ -128,6 +133,7 @@ struct DecodeBenchmark {
             o.beam = config.beam
             o.iterations = config.iterations
             o.lengthBeam = config.lengthBeam
+            o.ctcBeam = config.ctcBeam
             let decoder = decoderModel(for: config)
             let t = SentenceTranslator(model: decoder, vocabulary: vocabulary, options: o, batchSize: config.batch)
             let cpu0 = ProcessStats.cpuSeconds()

@@ -42,7 +42,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed runs (embed-latency).")
     var runs = 200
 
-    @Option(help: "METHOD:BATCH list (decode). Methods: greedy, beamK (3+3 autoregressive), dsgreedy, dsbeamK (deep-shallow 6+1), vanilla[lL], cmlmK[lL] (mask-predict: K passes, L lengths, default 3), ctc[U] (upsampled ×U, default 2); e.g. beam5:1,cmlm4:1,ctc:64.")
+    @Option(help: "METHOD:BATCH list (decode). Methods: greedy, beamK (3+3 autoregressive), dsgreedy, dsbeamK (deep-shallow 6+1), vanilla[lL], cmlmK[lL] (mask-predict: K passes, L lengths, default 3), ctc[U][bB] (upsampled ×U, default 2; prefix beam B); e.g. beam5:1,cmlm4:1,ctc:64.")
     var configs = "greedy:1,greedy:64,beam5:1,beam5:64"
 
     @Option(help: "First N validation sentences (decode).")

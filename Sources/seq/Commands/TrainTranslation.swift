@@ -43,6 +43,8 @@ struct TrainTranslation: ParsableCommand {
     var upsample = 2
     @Option(name: .customLong("length-loss-weight"), help: "nat-vanilla, nat-cmlm: weight of the length predictor's loss (fairseq's 0.1).")
     var lengthLossWeight: Float = TranslationTask.defaultLengthLossWeight
+    @Option(help: "nat-cmlm: glancing training's ratio (Qian et al. 2021; their 0.3–0.5): a first pass predicts every token from a fully masked input, then this share of the tokens it got wrong is shown and the rest are masked and learned (0: uniform random masks).")
+    var glancing: Float = 0
     @Option(name: .customLong("eval-iterations"), help: "nat-cmlm: mask-predict passes when validation BLEU decodes.")
     var evalIterations = 10
     @Option(name: .customLong("eval-length-beam"), help: "nat-vanilla, nat-cmlm: candidate lengths when validation BLEU decodes (default 3 for nat-cmlm, 1 for nat-vanilla).")
@@ -124,7 +126,7 @@ struct TrainTranslation: ParsableCommand {
                               "--heads", "--ffn", "--dropout", "--post-ln", "--share-embeddings", "--no-share-embeddings", "--tie-output",
                               "--no-tie-output", "--separate-vocab", "--vocab-size", "--max-tokens", "--max-length", "--lr", "--warmup",
                               "--label-smoothing", "--clip", "--weight-decay", "--eval-sentences", "--seed", "--model", "--init",
-                              "--upsample", "--length-loss-weight", "--eval-iterations", "--eval-length-beam"]
+                              "--upsample", "--length-loss-weight", "--eval-iterations", "--eval-length-beam", "--glancing"]
 
     func validate() throws {
         func need(_ ok: Bool, _ message: String) throws { if !ok { throw ValidationError(message) } }
@@ -335,6 +337,7 @@ struct TrainTranslation: ParsableCommand {
             s.lengthLossWeight = lengthLossWeight
             s.evalIterations = evalIterations
             s.evalLengthBeam = evalLengthBeam
+            if glancing != 0 { s.glancing = glancing }
         }
         s.maxTokens = maxTokens
         s.maxLength = maxLength

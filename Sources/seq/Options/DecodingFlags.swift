@@ -23,6 +23,8 @@ struct DecodingFlags: ParsableArguments {
     var iterations = 10
     @Option(name: .customLong("length-beam"), help: "nat-cmlm, nat-vanilla: candidate lengths decoded per sentence, the best by mean log-probability kept (default 3 for nat-cmlm, 1 for nat-vanilla).")
     var lengthBeam: Int?
+    @Option(name: .customLong("ctc-beam"), help: "nat-ctc: prefixes kept by CTC prefix beam search (1: the best path, collapsed).")
+    var ctcBeam = 1
     @Option(name: .customLong("npd-teacher"), help: "Noisy parallel decoding: this autoregressive model (same vocabulary) scores the nat-vanilla or nat-cmlm model's candidates in one batched pass; the best is kept.")
     var npdTeacher: String?
     @Option(name: .customLong("npd-candidates"), help: "Noisy parallel decoding: candidates per sentence (the most likely lengths), default 5.")
@@ -44,6 +46,7 @@ struct DecodingFlags: ParsableArguments {
         if sampleTopK > 0 && beam > 1 { throw ValidationError("--sample-top-k samples one hypothesis: use it with --beam 1") }
         if !(temperature > 0 && temperature.isFinite) { throw ValidationError("--temperature must be a positive number, got \(temperature)") }
         if iterations < 1 { throw ValidationError("--iterations must be at least 1, got \(iterations)") }
+        if ctcBeam < 1 { throw ValidationError("--ctc-beam must be at least 1, got \(ctcBeam)") }
         if let lengthBeam, lengthBeam < 1 { throw ValidationError("--length-beam must be at least 1, got \(lengthBeam)") }
         if let npdCandidates, npdCandidates < 1 { throw ValidationError("--npd-candidates must be at least 1, got \(npdCandidates)") }
         if npdCandidates != nil && npdTeacher == nil { throw ValidationError("--npd-candidates needs --npd-teacher DIR (the model that scores them)") }
@@ -55,6 +58,7 @@ struct DecodingFlags: ParsableArguments {
         o.iterations = iterations
         o.lengthBeam = lengthBeam ?? (kind == .natCMLM ? 3 : 1)
         o.beam = beam
+        o.ctcBeam = ctcBeam
         o.maxLengthRatio = maxLengthRatio
         o.lengthPenalty = lengthPenalty
         o.sampleTopK = sampleTopK

@@ -27,14 +27,16 @@ public final class Tagger {
     /// the word gave no token, e.g. past truncation or made only of characters the
     /// tokenizer drops).
     public func align(_ words: [String]) -> (ids: [Int32], typeIDs: [Int32], firstSubword: [Int?]) {
-        var text = "", starts: [Int] = [], scalars = 0
-        for (i, w) in words.enumerated() {
-            if i > 0 { text += " "; scalars += 1 }
-            starts.append(scalars)
-            text += w
-            scalars += w.unicodeScalars.count
+        // Only the words that reach the truncated encoding matter: encode a head of the
+        // sentence, doubled until it fills the encoding or is the whole sentence. The
+        // tokenizer splits at spaces, so a head's tokens are the whole sentence's first
+        // tokens, and a huge line costs a few hundred words of work, not millions.
+        var count = min(words.count, max(maxLength, 1))
+        var (e, starts) = encode(words[..<count])
+        while count < words.count && e.ids.count < maxLength {
+            count = min(words.count, 2 * count)
+            (e, starts) = encode(words[..<count])
         }
-        let e = tokenizer.encode(text)
         var first = [Int?](repeating: nil, count: words.count)
         var word = 0
         for (t, offset) in e.offsets.enumerated() where e.sequenceIds[t] != nil && offset.end > offset.start {
@@ -43,6 +45,18 @@ public final class Tagger {
             if first[word] == nil { first[word] = t }
         }
         return (e.ids, e.typeIds, first)
+    }
+
+    /// The words joined by spaces, encoded, and each word's first scalar offset.
+    func encode(_ words: ArraySlice<String>) -> (Encoding, [Int]) {
+        var text = "", starts: [Int] = [], scalars = 0
+        for (i, w) in words.enumerated() {
+            if i > 0 { text += " "; scalars += 1 }
+            starts.append(scalars)
+            text += w
+            scalars += w.unicodeScalars.count
+        }
+        return (tokenizer.encode(text), starts)
     }
 
     /// Training rows: tag indices at first subwords; a tag not in the model's set is refused

@@ -19,8 +19,12 @@ public struct NATTargets {
     public var sequences: [[Int32]]
     /// Length classes (target lengths clamped to the predictor's range); empty for CTC.
     public var lengths: [Int32]
-    /// Positions the token loss counts (masked tokens, target tokens).
+    /// Positions the token loss counts (masked tokens, target tokens); with glancing, every
+    /// target token (the normaliser: which of them are learned is decided in the loss).
     public var predicted: Int
+    /// Glancing: each row's random key (pass, corpus row) for choosing the tokens shown;
+    /// empty otherwise.
+    public var glanceKeys: [UInt64] = []
 
     static let maskSalt: UInt64 = 0x6d61_736b_0000_0012
 
@@ -41,6 +45,34 @@ public struct NATTargets {
         let input = TokenBatch.padding(inputs, pad: TranslationVocabulary.pad)
         return NATTargets(input: input, fromSource: false, output: padded(outputs, length: input.length), sequences: [],
                           lengths: lengthClasses(targets, config), predicted: predicted)
+    }
+
+    static let glanceSalt: UInt64 = 0x676c_616e_6365_0012
+
+    /// Glancing training's batch before its first pass: every target position masked and
+    /// predicted; the loss reveals some (`glance`) once the model's guesses are known.
+    public static func glancing(targets: [[Int32]], rows: [Int], pass: Int, seed: UInt64, config: TranslatorConfig) -> NATTargets {
+        let mask = Int32(config.maskID ?? config.bosID)
+        let input = TokenBatch.padding(targets.map { [Int32](repeating: mask, count: $0.count) }, pad: TranslationVocabulary.pad)
+        return NATTargets(input: input, fromSource: false, output: padded(targets, length: input.length), sequences: [],
+                          lengths: lengthClasses(targets, config), predicted: targets.reduce(0) { $0 + $1.count },
+                          glanceKeys: rows.map { UInt64(pass) << 32 | UInt64($0) })
+    }
+
+    /// Glancing sampling (Qian et al. 2021) for one target: of the `guesses` that differ from
+    /// it (the Hamming distance d), n = ⌊ratio · d⌋ positions (as the GLAT code's `.long()`),
+    /// at most all but one, chosen uniformly, show their target token; the others stay masked and are learned. Returns the
+    /// decoder input, the per-position targets (ignored where shown) and n.
+    public static func glance(target: [Int32], guesses: [Int32], ratio: Float, mask: Int32,
+                              generator: inout RandomGenerator) -> (input: [Int32], output: [Int32], shown: Int) {
+        precondition(target.count == guesses.count, "one guess per target token")
+        let wrong = zip(target, guesses).reduce(0) { $0 + ($1.0 != $1.1 ? 1 : 0) }
+        let n = min(max(target.count - 1, 0), Int((ratio * Float(wrong)).rounded(.down)))
+        var order = Array(target.indices)
+        for i in 0..<n { order.swapAt(i, i + generator.nextInt(below: target.count - i)) }
+        var input = [Int32](repeating: mask, count: target.count), output = target
+        for p in order[0..<n] { input[p] = target[p]; output[p] = TranslationTask.ignoreIndex }
+        return (input, output, n)
     }
 
     /// Positions to mask in a target of `count` tokens: n uniform in 1...count, then n

@@ -19,6 +19,11 @@ public struct TranslationSettings: Codable, Equatable, Sendable {
     /// Mask-predict: refinement passes and length candidates when validation BLEU decodes.
     public var evalIterations: Int?
     public var evalLengthBeam: Int?
+    /// Mask-predict: glancing training's ratio λ (Qian et al. 2021), nil or 0 for uniform
+    /// masks: a first pass predicts every target token from a fully masked input, then λ × (the
+    /// tokens it got wrong) target tokens are shown to the decoder and the rest are masked
+    /// and learned. The better the model, the fewer it sees.
+    public var glancing: Float?
 
     public init(model: TranslatorConfig) { self.model = model }
 
@@ -31,6 +36,10 @@ public struct TranslationSettings: Codable, Equatable, Sendable {
             return "the length limit \(maxLength) upsampled ×\(model.upsample ?? 1) exceeds the model's \(model.maxPositions) positions"
         }
         if let w = lengthLossWeight, !(w >= 0 && w.isFinite) { return "--length-loss-weight must be a non-negative number, got \(w)" }
+        if let g = glancing {
+            if !(0...1).contains(g) { return "--glancing must be in [0, 1], got \(g)" }
+            if g > 0 && model.decoder != .natCMLM { return "--glancing trains nat-cmlm models; this one is \(model.decoder.rawValue)" }
+        }
         if evalSentences < 0 || evalBatchSize < 1 { return "validation sentences must be ≥ 0 and their batch ≥ 1" }
         return nil
     }

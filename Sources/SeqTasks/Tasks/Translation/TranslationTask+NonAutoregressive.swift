@@ -5,8 +5,12 @@ import SeqTensor
 extension TranslationTask {
     /// CTC: the step's sentences whose upsampled source was too short for their target
     /// (skipped with zero loss, as `zero_infinity`), shown beside the loss.
+    /// Glancing: the share of target tokens shown to the decoder.
     public func trainingMetrics(_ totals: [String: Double]) -> [String: Double] {
-        totals["ctc_skipped"].map { ["ctc_skipped": $0] } ?? [:]
+        var metrics: [String: Double] = [:]
+        if let skipped = totals["ctc_skipped"] { metrics["ctc_skipped"] = skipped }
+        if let shown = totals["glanced"], let all = totals["predicted"], all > 0 { metrics["glanced"] = shown / all }
+        return metrics
     }
 
     /// fairseq's `length_loss_factor`.
@@ -16,10 +20,14 @@ extension TranslationTask {
     /// positions it predicts (mask-predict: the masked ones; vanilla: all) or the CTC loss
     /// over the upsampled positions, each normalised by the global count of target tokens
     /// it predicts, plus the length classifier's cross-entropy per sentence × its weight.
-    func natLoss(_ batch: TranslationBatch, _ nat: NATTargets, encoded: EncodedSource, totals: [String: Double],
+    func natLoss(_ batch: TranslationBatch, _ targets: NATTargets, encoded: EncodedSource, totals: [String: Double],
                  context: ForwardContext) -> TaskLoss {
+        var nat = targets, counts: [String: Double] = [:]
+        if let ratio = settings.glancing, ratio > 0, !nat.glanceKeys.isEmpty {
+            counts["glanced"] = Double(glance(&nat, ratio: ratio, encoded: encoded))
+        }
         let predicted = max(totals["predicted"] ?? 0, 1), sentences = max(totals["sentences"] ?? 0, 1)
-        var loss: Tensor, terms: [LossTerm], counts: [String: Double] = [:]
+        var loss: Tensor, terms: [LossTerm]
         if model.config.decoder == .natCTC {
             let logits = model.decodeParallel(nat.input, source: encoded, fromSource: nat.fromSource, context: context)
             let B = nat.input.batchSize, T = nat.input.length
@@ -51,5 +59,32 @@ extension TranslationTask {
         }
         // Target tokens (with `</s>`, as the autoregressive model counts them): tokens/s compares.
         return TaskLoss(loss: loss, terms: terms, counts: counts, tokens: batch.targetTokens)
+    }
+
+    /// Glancing training's first pass: the decoder guesses every token of the fully masked
+    /// targets (no gradients, no dropout), then each row shows some target tokens by
+    /// `NATTargets.glance`, drawn from its (pass, corpus row) key. Returns the tokens shown.
+    func glance(_ nat: inout NATTargets, ratio: Float, encoded: EncodedSource) -> Int {
+        let mask = Int32(model.config.maskID ?? model.config.bosID)
+        let real = Translator.realRows(nat.input)
+        let guesses = withoutGradients {
+            NATStart.predictions(model.decodeParallel(nat.input, source: encoded, outputRows: real, context: .evaluation()),
+                                 forbidden: [mask], logProbs: false).map(\.token)
+        }
+        let T = nat.input.length, base = RandomGenerator(seed: settings.seed ^ NATTargets.glanceSalt)
+        var ids = nat.input.ids, output = nat.output, shown = 0, next = 0
+        for (r, key) in nat.glanceKeys.enumerated() {
+            let n = nat.input.valid[(r * T)..<((r + 1) * T)].reduce(0) { $0 + Int($1) }
+            var generator = base.derived(key)
+            let g = NATTargets.glance(target: Array(nat.output[(r * T)..<(r * T + n)]), guesses: Array(guesses[next..<(next + n)]),
+                                      ratio: ratio, mask: mask, generator: &generator)
+            ids.replaceSubrange((r * T)..<(r * T + n), with: g.input)
+            output.replaceSubrange((r * T)..<(r * T + n), with: g.output)
+            shown += g.shown
+            next += n
+        }
+        nat.input.ids = ids
+        nat.output = output
+        return shown
     }
 }

@@ -151,7 +151,9 @@ public final class TranslationTask: TrainingTask {
         let config = model.config
         let nat: NATTargets? = switch config.decoder {
         case .autoregressive: nil
-        case .natCMLM: NATTargets.maskPredict(targets: targets, rows: rows, pass: pass, seed: settings.seed, config: config)
+        case .natCMLM: (settings.glancing ?? 0) > 0
+            ? NATTargets.glancing(targets: targets, rows: rows, pass: pass, seed: settings.seed, config: config)
+            : NATTargets.maskPredict(targets: targets, rows: rows, pass: pass, seed: settings.seed, config: config)
         case .natVanilla: NATTargets.vanilla(sources: sources, targets: targets, config: config)
         case .natCTC: NATTargets.ctc(sources: sources, targets: targets, config: config)
         }

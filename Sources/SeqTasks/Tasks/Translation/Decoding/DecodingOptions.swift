@@ -24,6 +24,8 @@ public struct DecodingOptions: Sendable, Equatable {
     public var iterations = 10
     /// Vanilla NAT and mask-predict: candidate lengths decoded per sentence (L).
     public var lengthBeam = 3
+    /// CTC: prefixes kept by prefix beam search; 1 = the best path collapsed (one pass, no search).
+    public var ctcBeam = 1
 
     public init() {}
 

@@ -40,8 +40,10 @@ struct NATStart {
     }
 
     /// Per row of `logits` [R, V]: the most likely token other than `<pad>`, `</s>` and
-    /// `forbidden` (never targets of a NAT decoder), with its log-probability.
-    static func predictions(_ logits: Tensor, forbidden: [Int32]) -> [MaskPredict.Prediction] {
+    /// `forbidden` (never targets of a NAT decoder), with its log-probability — or 0 without
+    /// `logProbs`: one-pass decoders that choose nothing by score skip the softmax, which
+    /// costs about as much as the output projection.
+    static func predictions(_ logits: Tensor, forbidden: [Int32], logProbs: Bool = true) -> [MaskPredict.Prediction] {
         let V = logits.shape[1], R = logits.shape[0]
         var out = [MaskPredict.Prediction](repeating: (0, 0), count: R)
         var allowed = [Bool](repeating: true, count: V)
@@ -63,6 +65,7 @@ struct NATStart {
                                 if v > m { m = v }
                                 if v > bestValue && allowedPointer.p[j] { best = j; bestValue = v }
                             }
+                            guard logProbs else { op.p[r] = (Int32(max(best, 0)), 0); continue }
                             var sum: Float = 0
                             for j in 0..<V { sum += Foundation.exp(row[j] - m) }
                             op.p[r] = (Int32(max(best, 0)), bestValue - m - Foundation.log(sum))
@@ -77,15 +80,18 @@ struct NATStart {
 
 /// One-pass decoders: vanilla NAT (the source copied uniformly to each candidate length,
 /// the candidate of best mean log-probability kept) and CTC (the source upsampled, the best
-/// token per position, repeats merged and blanks dropped).
+/// token per position, repeats merged and blanks dropped; or, with `ctcBeam` > 1, CTC prefix
+/// beam search).
 public enum OnePassDecoding {
     public static func vanilla(_ model: Translator, sources: [[Int32]], options: DecodingOptions) -> [[Int32]] {
-        let rows = vanillaCandidates(model, sources: sources, options: options)
+        // One candidate length needs no scores to choose by.
+        let rows = vanillaCandidates(model, sources: sources, options: options, scored: options.lengthBeam > 1)
         return MaskPredict.best(rows.map(\.scores), beam: max(1, options.lengthBeam)).map { rows[$0].tokens }
     }
 
     /// Every candidate of vanilla NAT: `options.lengthBeam` consecutive rows per sentence.
-    public static func vanillaCandidates(_ model: Translator, sources: [[Int32]], options: DecodingOptions) -> [(tokens: [Int32], scores: [Float])] {
+    public static func vanillaCandidates(_ model: Translator, sources: [[Int32]], options: DecodingOptions,
+                                         scored: Bool = true) -> [(tokens: [Int32], scores: [Float])] {
         guard !sources.isEmpty else { return [] }
         let L = max(1, options.lengthBeam)
         return withoutGradients {
@@ -97,7 +103,7 @@ public enum OnePassDecoding {
             // Rows are right-padded, so the real positions come row by row, n of each.
             let logits = model.decodeParallel(input, source: model.repeating(start.encoded, times: L), fromSource: true,
                                               outputRows: Translator.realRows(input), context: .evaluation())
-            let p = NATStart.predictions(logits, forbidden: [Int32(model.config.bosID)])
+            let p = NATStart.predictions(logits, forbidden: [Int32(model.config.bosID)], logProbs: scored)
             var next = 0
             return start.lengths.map { n in
                 defer { next += n }
@@ -116,14 +122,51 @@ public enum OnePassDecoding {
                                            pad: TranslationVocabulary.pad)
             let logits = model.decodeParallel(input, source: start.encoded, fromSource: true, outputRows: Translator.realRows(input),
                                               context: .evaluation())
-            let p = NATStart.predictions(logits, forbidden: [])
+            let counts = sources.indices.map { b in input.valid[(b * input.length)..<((b + 1) * input.length)].reduce(0) { $0 + Int($1) } }
+            if options.ctcBeam > 1 {
+                return prefixBeam(logits, rows: counts, blank: blank, beam: options.ctcBeam).enumerated().map { b, tokens in
+                    Array(tokens.prefix(start.caps[b]))
+                }
+            }
+            let p = NATStart.predictions(logits, forbidden: [], logProbs: false)
             var next = 0
             return sources.indices.map { b in
-                let n = input.valid[(b * input.length)..<((b + 1) * input.length)].reduce(0) { $0 + Int($1) }
+                let n = counts[b]
                 defer { next += n }
                 return Array(collapse(p[next..<(next + n)].map(\.token), blank: blank).prefix(start.caps[b]))
             }
         }
+    }
+
+    /// CTC prefix beam search of each sentence, whose `rows[b]` positions follow each other
+    /// in `logits` [ΣT, V]; `<pad>` and `</s>` are never emitted, as in the greedy collapse.
+    static func prefixBeam(_ logits: Tensor, rows: [Int], blank: Int32, beam: Int) -> [[Int32]] {
+        let V = logits.shape[1]
+        let values = logits.scalars
+        let offsets = rows.reduce(into: [0]) { $0.append($0.last! + $1) }
+        var out = [[Int32]](repeating: [], count: rows.count)
+        let forbidden: Set<Int32> = [TranslationVocabulary.pad, TranslationVocabulary.eos]
+        out.withUnsafeMutableBufferPointer { o in
+            let op = SendablePointer(o.baseAddress!)
+            parallelFor(rows.count) { sentences in
+                for b in sentences {
+                    var logProbs = Array(values[(offsets[b] * V)..<(offsets[b + 1] * V)])
+                    for r in 0..<rows[b] { logSoftmax(&logProbs, row: r * V, count: V) }
+                    op.p[b] = CTCPrefixBeam.search(logProbs: logProbs, positions: rows[b], vocabulary: V, blank: blank, beam: beam,
+                                                   forbidden: forbidden).tokens
+                }
+            }
+        }
+        return out
+    }
+
+    static func logSoftmax(_ x: inout [Float], row: Int, count V: Int) {
+        var m = -Float.infinity
+        for j in 0..<V { m = max(m, x[row + j]) }
+        var sum: Float = 0
+        for j in 0..<V { sum += Foundation.exp(x[row + j] - m) }
+        let lse = m + Foundation.log(sum)
+        for j in 0..<V { x[row + j] -= lse }
     }
 
     /// CTC's collapse: repeated neighbours merged, then blanks dropped.
