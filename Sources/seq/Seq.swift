@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SeqCore
+import SeqTensor
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -39,6 +40,8 @@ struct Seq: ParsableCommand {
 @main
 enum Main {
     static func main() {
+        // Before anything else: a CPU newer than OpenBLAS gets its generic kernels (see BLASCore).
+        BLASCore.switchIfBetter()
         if let problem = Seq.unknownHelpTopic(Array(CommandLine.arguments.dropFirst())) {
             FileHandle.standardErrorWrite("Error: \(problem)\n")
             exit(2)

@@ -1,4 +1,5 @@
 import Foundation
+import SeqTensor
 import Testing
 
 @Suite struct BenchCommandTests {
@@ -37,5 +38,28 @@ import Testing
         #expect(json["threads"] as? Int == 1)
         #expect((json["engine"] as? String)?.hasPrefix("seq ") == true)
         #expect(json["openblas_coretype"] != nil)
+    }
+
+    /// seq runs the best OpenBLAS kernels this CPU allows even where OpenBLAS falls back to
+    /// generic ones (BLASCore), and a user's OPENBLAS_CORETYPE still wins.
+    @Test func runsTheBestBLASKernelsTheCPUAllows() throws {
+        func kernel(_ coretype: String?) throws -> String {
+            var environment = ProcessInfo.processInfo.environment
+            environment["OPENBLAS_CORETYPE"] = coretype
+            environment[BLASCore.detectedVariable] = nil
+            let r = try CLI.run(["bench", "kernels", "--only", "gelu", "--warmup", "0", "--repeats", "1", "--threads", "1"],
+                                environment: environment)
+            #expect(r.status == 0, "\(r.stderr)")
+            let json = try JSONSerialization.jsonObject(with: Data(r.lastLine.utf8)) as! [String: Any]
+            return json["openblas_kernel"] as? String ?? ""
+        }
+        let flags = BLASCore.cpuFlags()
+        if let best = BLASCore.best(flags: flags) {
+            let chosen = try kernel(nil)
+            #expect(BLASCore.rank(chosen) >= BLASCore.rank(best), "OpenBLAS runs \(chosen) on a CPU that allows \(best)")
+        }
+        if flags.contains("avx2") && flags.contains("fma") {
+            #expect(try kernel("Haswell").lowercased() == "haswell")
+        }
     }
 }

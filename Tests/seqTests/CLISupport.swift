@@ -22,10 +22,13 @@ enum CLI {
     }()
 
     /// `stdoutFile`: send stdout to this file (e.g. /dev/full) instead of capturing it.
-    static func run(_ arguments: [String], stdin: Data = Data(), stdoutFile: String? = nil) throws -> CLIResult {
+    /// `environment`: the child's whole environment (default: this process's).
+    static func run(_ arguments: [String], stdin: Data = Data(), stdoutFile: String? = nil,
+                    environment: [String: String]? = nil) throws -> CLIResult {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        if let environment { process.environment = environment }
         let inPipe = Pipe(), outPipe = Pipe(), errPipe = Pipe()
         process.standardInput = inPipe
         if let stdoutFile, let handle = FileHandle(forWritingAtPath: stdoutFile) {

@@ -99,6 +99,8 @@ struct KernelBenchmark {
             "threads": Engine.threads,
             "engine": "seq \(SeqVersion.current)",
             "openblas_coretype": env["OPENBLAS_CORETYPE"] ?? "(unset: auto-detected)",
+            // Set when seq chose OPENBLAS_CORETYPE itself because OpenBLAS fell back (BLASCore).
+            "openblas_autodetected": env[BLASCore.detectedVariable] ?? Engine.blasCore,
             "openblas_kernel": Engine.blasCore,
         ]
     }
