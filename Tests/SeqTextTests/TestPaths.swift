@@ -33,13 +33,16 @@ enum TestPaths {
     static let miniLMMissing = "all-MiniLM-L6-v2 tokenizer not found (set SEQ_MINILM_DIR, or run ../shared/ref/setup.sh)"
 
     /// The reference venv's python, if present together with ../shared/ref/tokenize_ref.py
-    /// (a clone without ../shared beside it has the venv but not the script).
+    /// (a clone without ../shared beside it has the venv but not the script). setup.sh writes
+    /// the venv's `.seq-ref-pins` stamp last, once every package imports: without it the venv
+    /// is still being installed (or its install failed), and the comparisons skip.
     static let referencePython: String? = {
         let home = FileManager.default.homeDirectoryForCurrentUser.path
         let venv = ProcessInfo.processInfo.environment["SEQ_REF_VENV"] ?? home + "/.cache/seq-ref/venv"
         let py = venv + "/bin/python"
         let script = shared.appendingPathComponent("ref/tokenize_ref.py").path
-        return FileManager.default.isExecutableFile(atPath: py) && FileManager.default.fileExists(atPath: script) ? py : nil
+        let fm = FileManager.default
+        return fm.isExecutableFile(atPath: py) && fm.fileExists(atPath: venv + "/.seq-ref-pins") && fm.fileExists(atPath: script) ? py : nil
     }()
 }
 

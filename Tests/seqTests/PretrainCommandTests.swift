@@ -238,8 +238,11 @@ extension PretrainCommandTests {
         #expect(next.count == 3)
         #expect(first.stderr.contains("next:\n" + next.map { "  " + $0 + "\n" }.joined()))
         let venv = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/seq-ref/venv/bin")
+        // setup.sh stamps the venv last, once every package imports (see TestPaths.referencePython).
+        let installed = FileManager.default.isExecutableFile(atPath: venv.appendingPathComponent("python").path)
+            && FileManager.default.fileExists(atPath: venv.deletingLastPathComponent().appendingPathComponent(".seq-ref-pins").path)
         for command in next {
-            if command.hasPrefix("python") && !FileManager.default.isExecutableFile(atPath: venv.appendingPathComponent("python").path) {
+            if command.hasPrefix("python") && !installed {
                 print("skipping `\(command)`: no reference Python environment at \(venv.path) (bash ../shared/ref/setup.sh makes it)")
                 continue
             }
