@@ -42,7 +42,7 @@ wait
 
 decodings() {
   case "$KIND" in
-    nat-cmlm) echo "--iterations 10 --length-beam 3|--iterations 4 --length-beam 3|--iterations 1 --length-beam 1|--iterations 10 --length-beam 1 --npd-teacher $TEACHER --npd-candidates 5" ;;
+    nat-cmlm) echo "--iterations 10 --length-beam 3|--iterations 4 --length-beam 3|--iterations 1 --length-beam 1|--iterations 10 --npd-teacher $TEACHER --npd-candidates 5" ;;
     nat-ctc) echo "--ctc-beam 1|--ctc-beam 5" ;;
     nat-vanilla) echo "--length-beam 1|--npd-teacher $TEACHER --npd-candidates 5" ;;
   esac
