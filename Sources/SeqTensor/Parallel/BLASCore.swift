@@ -62,10 +62,13 @@ public enum BLASCore {
     /// Re-executes this program with a better `OPENBLAS_CORETYPE` when `upgrade` finds one;
     /// returns (and the process goes on with the loaded kernels) when not, or when exec fails.
     public static func switchIfBetter() {
+        // The usual cases cost no file read at start-up: the user chose, or nothing ranks higher.
         let environment = ProcessInfo.processInfo.environment
-        guard let core = upgrade(loaded: Engine.blasCore, flags: cpuFlags(), environment: environment) else { return }
+        let loaded = Engine.blasCore
+        if environment["OPENBLAS_CORETYPE"].map({ !$0.isEmpty }) == true || rank(loaded) >= rank("Cooperlake") { return }
+        guard let core = upgrade(loaded: loaded, flags: cpuFlags(), environment: environment) else { return }
         setenv("OPENBLAS_CORETYPE", core, 1)
-        setenv(detectedVariable, Engine.blasCore, 1)
+        setenv(detectedVariable, loaded, 1)
         fflush(nil)
         execv("/proc/self/exe", CommandLine.unsafeArgv)
         // exec failed (no /proc): the environment must not claim a switch that did not happen.

@@ -142,7 +142,11 @@ public enum OnePassDecoding {
     /// in `logits` [ΣT, V]; `<pad>` and `</s>` are never emitted, as in the greedy collapse.
     static func prefixBeam(_ logits: Tensor, rows: [Int], blank: Int32, beam: Int) -> [[Int32]] {
         let V = logits.shape[1]
-        let values = logits.scalars
+        var normalized = [Float](repeating: 0, count: logits.shape[0] * V)
+        logits.withUnsafeBufferPointer { x in normalized.withUnsafeMutableBufferPointer { y in
+            Kernels.logSoftmaxForward(x.baseAddress!, y.baseAddress!, rows: logits.shape[0], cols: V)
+        } }
+        let logProbs = normalized
         let offsets = rows.reduce(into: [0]) { $0.append($0.last! + $1) }
         var out = [[Int32]](repeating: [], count: rows.count)
         let forbidden: Set<Int32> = [TranslationVocabulary.pad, TranslationVocabulary.eos]
@@ -150,23 +154,13 @@ public enum OnePassDecoding {
             let op = SendablePointer(o.baseAddress!)
             parallelFor(rows.count) { sentences in
                 for b in sentences {
-                    var logProbs = Array(values[(offsets[b] * V)..<(offsets[b + 1] * V)])
-                    for r in 0..<rows[b] { logSoftmax(&logProbs, row: r * V, count: V) }
-                    op.p[b] = CTCPrefixBeam.search(logProbs: logProbs, positions: rows[b], vocabulary: V, blank: blank, beam: beam,
+                    op.p[b] = CTCPrefixBeam.search(logProbs: Array(logProbs[(offsets[b] * V)..<(offsets[b + 1] * V)]),
+                                                   positions: rows[b], vocabulary: V, blank: blank, beam: beam,
                                                    forbidden: forbidden).tokens
                 }
             }
         }
         return out
-    }
-
-    static func logSoftmax(_ x: inout [Float], row: Int, count V: Int) {
-        var m = -Float.infinity
-        for j in 0..<V { m = max(m, x[row + j]) }
-        var sum: Float = 0
-        for j in 0..<V { sum += Foundation.exp(x[row + j] - m) }
-        let lse = m + Foundation.log(sum)
-        for j in 0..<V { x[row + j] -= lse }
     }
 
     /// CTC's collapse: repeated neighbours merged, then blanks dropped.
