@@ -51,6 +51,9 @@ public final class Trainer<Task: TrainingTask> {
     public private(set) var recentLosses: [Float]
     public var best: BestEvaluation?
     public var evaluationsWithoutImprovement: Int
+    /// A factor on the scheduled rate that the run loop sets each step (a budget's
+    /// cool-down); not saved: `--resume` with the same options recomputes it.
+    public var rateScale: Float = 1
 
     static var dropoutSalt: UInt64 { 0x6472_6F70_0000_0002 }
 
@@ -138,7 +141,7 @@ public final class Trainer<Task: TrainingTask> {
         sums["tokens"] = Double(tokens)
         reducer.sumGradients(parameters)
         let norm: Float? = settings.clipNorm > 0 ? clipGradNorm(parameters, maxNorm: settings.clipNorm) : nil
-        let rate = settings.learningRateSchedule.learningRate(atStep: step)
+        let rate = settings.learningRateSchedule.learningRate(atStep: step) * rateScale
         optimizer.learningRate = rate
         optimizer.step()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9

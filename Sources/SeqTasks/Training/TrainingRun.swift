@@ -26,6 +26,8 @@ public struct TrainingRunOptions: Sendable {
     public var progress: ProgressReporter.Style? = nil
     /// Steps of this invocation left out of the tokens/s figure (warm-up, as the reference).
     public var untimedSteps = 3
+    /// Anneal the rate to 0 over the last share of the step or minute budget.
+    public var cooldown = BudgetCooldown(fraction: 0)
 
     public init(out: URL) { self.out = out }
 }
@@ -86,6 +88,8 @@ public enum TrainingRun {
             var votes = reasons.map { $0.1 ? 1.0 : 0.0 }
             if trainer.reducer.worldSize > 1 { votes = trainer.reducer.sum(votes) }
             if let stop = zip(reasons, votes).first(where: { $0.1 > 0 }) { stopReason = stop.0.0; break }
+            trainer.rateScale = options.cooldown.scale(progress: BudgetCooldown.progress(
+                step: trainer.step, stepLimit: stepLimit, elapsedSeconds: elapsed(), maxMinutes: options.maxMinutes))
             let r = try trainer.trainStep()
             last = r
             stepsThisRun += 1

@@ -94,6 +94,8 @@ struct TrainTranslation: ParsableCommand {
     var maxSteps: Int?
     @Option(name: .customLong("max-minutes"), help: "Stop after this many minutes.")
     var maxMinutes: Double?
+    @Option(help: "Anneal the learning rate linearly to 0 over this last share of the --max-steps or --max-minutes budget, whichever ends first (0: off; 0.2 is warmup-stable-decay's usual share).")
+    var cooldown: Double = 0
     @Option(help: "Stop after this many passes over the corpus.")
     var epochs: Int?
     @Option(help: "Stop after this many evaluations in a row without a new best BLEU (0: never).")
@@ -146,6 +148,7 @@ struct TrainTranslation: ParsableCommand {
         try need(clip >= 0 && clip.isFinite, "--clip must be a non-negative number (0 = off)")
         try need(weightDecay >= 0 && weightDecay.isFinite, "--weight-decay must be a non-negative number")
         if let maxSteps { try need(maxSteps >= 1, "--max-steps must be at least 1, got \(maxSteps)") }
+        if let problem = BudgetCooldown(fraction: cooldown).problem() { throw ValidationError(problem) }
         if let maxMinutes { try need(maxMinutes > 0 && maxMinutes.isFinite, "--max-minutes must be a positive number, got \(maxMinutes)") }
         if let epochs { try need(epochs >= 1, "--epochs must be at least 1, got \(epochs)") }
         try need(patience >= 0, "--patience must be non-negative")
@@ -259,9 +262,10 @@ struct TrainTranslation: ParsableCommand {
         let task = trainer.task, m = task.settings.model
         if reducer.isMain { FileHandle.standardErrorWrite("train-translation (\(m.decoder.rawValue)): \(m.encoderLayers)+\(m.decoderLayers) layers × \(m.width), \(m.heads) heads, ffn \(m.feedForward), \(m.normalizeBefore ? "pre" : "post")-LN, vocab \(m.vocabSize)\(task.vocabulary.isJoint ? " joint" : "/\(m.targetVocabularySize)"), \(task.model.parameterCount) parameters; \(task.corpus.count) pairs (\(task.corpus.dropped) too long), batches ≤ \(task.settings.maxTokens) tokens, lr \(trainer.settings.learningRate), warmup \(trainer.settings.warmupSteps); validation \(task.validation?.sources.count ?? 0) sentences; \(Engine.threads) threads\(reducer.worldSize > 1 ? " × \(reducer.worldSize) processes" : "")\n") }
 
-        let options = TrainingCommand.runOptions(out: outURL, maxSteps: maxSteps, maxMinutes: maxMinutes, epochs: epochs, evalEvery: evalEvery,
+        var options = TrainingCommand.runOptions(out: outURL, maxSteps: maxSteps, maxMinutes: maxMinutes, epochs: epochs, evalEvery: evalEvery,
                                                  patience: patience, keepBest: true, checkpointEvery: checkpointEvery,
                                                  keepCheckpoints: max(keepCheckpoints, averageLast), logEvery: logEvery)
+        options.cooldown = BudgetCooldown(fraction: cooldown)
         var summary = try TrainingCommand.reportingInput(out: outPath, data: task.sourcePath) {
             var summary = try TrainingRun.run(trainer, options: options, resumed: resume)
             if averageLast > 1 { summary.merge(try average(trainer, out: outURL)) { _, b in b } }
@@ -272,6 +276,7 @@ struct TrainTranslation: ParsableCommand {
         summary["best_bleu"] = summary["best_bleu"] ?? NSNull()
         summary["preset"] = encoderLayers == nil && decoderLayers == nil && dModel == nil && heads == nil && ffn == nil ? chosenPreset.rawValue : "custom"
         summary["max_tokens"] = task.settings.maxTokens
+        summary["cooldown"] = cooldown
         reducer.finish(&summary)
         guard reducer.isMain else { return }
         try TrainingCommand.finish(summary, done: "the model is in \(outPath) (config.json, model.safetensors, tokenizer.json).", next: [
