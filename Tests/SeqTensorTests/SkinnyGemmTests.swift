@@ -5,7 +5,7 @@ import Testing
 /// projection) skip sgemm's packing: the result equals the naive triple loop, with strided
 /// operands, alpha and beta, every K tail and on both sides of the row limit.
 struct SkinnyGemmTests {
-    @Test(arguments: [2, 5, 8, 9, 16])
+    @Test(arguments: [2, 3, 4, 5, 7, 8, 9, 16])
     func matchesTheNaiveProduct(_ M: Int) {
         var state: UInt64 = 7
         func next() -> Float {

@@ -33,18 +33,18 @@ public enum BeamSearch {
             while !live.isEmpty {
                 var logits = model.step(tokens, position: position, source: encoded, caches: caches)
                 position += 1
-                let V = logits.shape[1]
+                let R = logits.shape[0], V = logits.shape[1]
                 var rows: [Int32] = [], nextTokens: [Int32] = [], nextLive: [Int] = []
                 logits.withUnsafeMutableBufferPointer { buf in
+                    let scored = StepScores.candidates(buf.baseAddress!, rows: R, V, forbidEOS: options.ignoreEOS,
+                                                       width: options.ignoreEOS ? k : 2 * k)
                     var firstRow = 0
                     for s in live {
                         let hyps = beams[s]
                         var candidates: [(score: Float, beam: Int, token: Int32)] = []
                         for (j, h) in hyps.enumerated() {
-                            let p = buf.baseAddress! + (firstRow + j) * V
-                            StepScores.forbid(p, eos: options.ignoreEOS)
-                            let lse = StepScores.logSumExp(p, V)
-                            for c in StepScores.top(p, V, options.ignoreEOS ? k : 2 * k) {
+                            let lse = scored.logSumExp[firstRow + j]
+                            for c in scored.top(firstRow + j) {
                                 candidates.append((h.score + c.value - lse, j, c.index))
                             }
                         }

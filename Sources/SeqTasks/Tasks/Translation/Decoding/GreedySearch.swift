@@ -26,12 +26,17 @@ public enum GreedySearch {
                 let V = logits.shape[1]
                 var keep: [Int32] = [], next: [Int32] = []
                 logits.withUnsafeMutableBufferPointer { buf in
+                    let best = options.sampleTopK > 0 ? []
+                        : StepScores.argmaxRows(buf.baseAddress!, rows: active.count, V, forbidEOS: options.ignoreEOS)
                     for (i, row) in active.enumerated() {
-                        let p = buf.baseAddress! + i * V
-                        StepScores.forbid(p, eos: options.ignoreEOS)
-                        let token = options.sampleTopK > 0
-                            ? sample(p, V, topK: options.sampleTopK, temperature: options.temperature, generator: &generator)
-                            : StepScores.argmax(p, V)
+                        let token: Int32
+                        if options.sampleTopK > 0 {
+                            let p = buf.baseAddress! + i * V
+                            StepScores.forbid(p, eos: options.ignoreEOS)
+                            token = sample(p, V, topK: options.sampleTopK, temperature: options.temperature, generator: &generator)
+                        } else {
+                            token = best[i]
+                        }
                         if token != eos { out[row].append(token) }
                         if token != eos && out[row].count < caps[row] {
                             keep.append(Int32(i))
