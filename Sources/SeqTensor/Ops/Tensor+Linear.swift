@@ -21,8 +21,13 @@ extension Tensor {
                 for r in rows { (ys.p + r * outF).update(from: bs.p, count: outF) }
             }
         }
-        Kernels.sgemm(transposeA: false, transposeB: true, M: N, N: outF, K: inF,
-                      x.storage.pointer, weight.storage.pointer, beta: bias == nil ? 0 : 1, y)
+        if N > Swift.max(1, Kernels.skinnyRows) && N <= FrozenWeights.maximumRows,
+           let wt = FrozenWeights.transposed(weight.storage, rows: outF, cols: inF) {
+            Kernels.gemmFrozen(M: N, N: outF, K: inF, x.storage.pointer, lda: inF, wt, accumulate: bias != nil, y, ldc: outF)
+        } else {
+            Kernels.sgemm(transposeA: false, transposeB: true, M: N, N: outF, K: inF,
+                          x.storage.pointer, weight.storage.pointer, beta: bias == nil ? 0 : 1, y)
+        }
         let xS = x.storage, wS = weight.storage
         var inputs = [x, weight]
         if let bias { inputs.append(bias) }

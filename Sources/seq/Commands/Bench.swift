@@ -76,6 +76,7 @@ struct Bench: ParsableCommand {
             try StandardOutput.write(data + Data("\n".utf8))
             return
         }
+        if name == .decode || name == .embedLatency { FrozenWeights.enable() }   // inference only
         if name == .decode {
             let bench = DecodeBenchmark(data: data, model: model, sentences: sentences, configs: configs, seed: compute.seed)
             let result: [String: Any]

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SeqModels
 import SeqTasks
+import SeqTensor
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -42,6 +43,7 @@ struct Distill: ParsableCommand {
     }
 
     func run() throws {
+        FrozenWeights.enable()   // this command only runs models: keep transposed weights
         compute.apply()
         StopRequest.install()
         let translator = try decoding.translator(model: teacher, seed: compute.seed)

@@ -35,6 +35,7 @@ struct Embed: ParsableCommand {
     }
 
     func run() throws {
+        FrozenWeights.enable()   // this command only runs models: keep transposed weights
         compute.apply()
         let started = DispatchTime.now().uptimeNanoseconds
         let encoder: SentenceEncoder

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SeqTasks
+import SeqTensor
 
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -53,6 +54,7 @@ struct Evaluate: ParsableCommand {
     }
 
     func run() throws {
+        FrozenWeights.enable()   // this command only runs models: keep transposed weights
         compute.apply()
         if let kind = FineTuningKind(rawValue: task.rawValue) { return try FineTunedEvaluation.run(kind, model: model!, options: fineTuned) }
         guard let ref, let hyp = hyp ?? src else { return }

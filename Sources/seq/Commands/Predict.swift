@@ -40,6 +40,7 @@ struct Predict: ParsableCommand {
     }
 
     func run() throws {
+        FrozenWeights.enable()   // this command only runs models: keep transposed weights
         compute.apply()
         let started = DispatchTime.now().uptimeNanoseconds
         let predictor = try FineTunedModel.load(task: task, directory: model, maxLength: maxLength, purpose: "seq predict --task \(task.rawValue)")

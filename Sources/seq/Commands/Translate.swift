@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SeqModels
 import SeqTasks
+import SeqTensor
 import SeqText
 #if canImport(Glibc)
 import Glibc
@@ -27,6 +28,7 @@ struct Translate: ParsableCommand {
     @OptionGroup var compute: ComputeOptions
 
     func run() throws {
+        FrozenWeights.enable()   // this command only runs models: keep transposed weights
         compute.apply()
         let translator = try decoding.translator(model: model, seed: compute.seed)
         let reader = StdinLines()
