@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import SeqCore
+import SeqTensor
 @testable import SeqTasks
 
 /// The vectorised and row-parallel step scores against plain scalar definitions: top-k
@@ -69,6 +70,29 @@ struct StepScoresTests {
                 #expect(row[Int(TranslationVocabulary.pad)] == -.infinity && row[Int(TranslationVocabulary.bos)] == -.infinity)
                 if forbidEOS { #expect(row[Int(TranslationVocabulary.eos)] == -.infinity) }
             }
+        }
+    }
+
+    /// Mask-predict's per-position choice: the best token other than <pad>, </s> and the
+    /// forbidden ids, with its log-probability, as the scalar definition gives it — also
+    /// when a row's overall maximum is a forbidden id.
+    @Test func natPredictionsSkipForbiddenTokens() {
+        let R = 37, V = 300
+        var values = Self.rows(R, V, seed: 21).map { $0 == -.infinity ? Float(-3) : $0 }
+        let forbidden: [Int32] = [5, 7]
+        for r in stride(from: 0, to: R, by: 3) { values[r * V + [Int(TranslationVocabulary.eos), 5, 7][r % 3]] = 50 }
+        let logits = Tensor(shape: [R, V], scalars: values)
+        let got = NATStart.predictions(logits, forbidden: forbidden)
+        for r in 0..<R {
+            let row = Array(values[(r * V)..<((r + 1) * V)])
+            var best = -1
+            for j in 0..<V where ![Int(TranslationVocabulary.pad), Int(TranslationVocabulary.eos), 5, 7].contains(j) {
+                if best < 0 || row[j] > row[best] { best = j }
+            }
+            let m = Double(row.max()!)
+            let lse = m + log(row.reduce(0.0) { $0 + exp(Double($1) - m) })
+            #expect(got[r].token == Int32(best), "row \(r)")
+            #expect(abs(Double(got[r].logProb) - (Double(row[best]) - lse)) < 1e-4, "row \(r)")
         }
     }
 }

@@ -59,16 +59,17 @@ struct NATStart {
                     parallelFor(R, grain: 16) { rows in
                         for r in rows {
                             let row = zp.p + r * V
-                            var best = -1, bestValue = -Float.infinity, m = -Float.infinity
-                            for j in 0..<V {
-                                let v = row[j]
-                                if v > m { m = v }
-                                if v > bestValue && allowedPointer.p[j] { best = j; bestValue = v }
+                            // The row's first maximum is the answer unless it is a token
+                            // never generated (rare): then the scalar scan over allowed ids.
+                            var best = Kernels.rowArgmax(row, count: V)
+                            var bestValue = row[best]
+                            if !allowedPointer.p[best] {
+                                best = -1
+                                bestValue = -Float.infinity
+                                for j in 0..<V where row[j] > bestValue && allowedPointer.p[j] { best = j; bestValue = row[j] }
                             }
                             guard logProbs else { op.p[r] = (Int32(max(best, 0)), 0); continue }
-                            var sum: Float = 0
-                            for j in 0..<V { sum += Foundation.exp(row[j] - m) }
-                            op.p[r] = (Int32(max(best, 0)), bestValue - m - Foundation.log(sum))
+                            op.p[r] = (Int32(max(best, 0)), bestValue - Kernels.rowLogSumExp(row, count: V))
                         }
                     }
                 }
