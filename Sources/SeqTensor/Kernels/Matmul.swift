@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CBLAS
 
 // Matrix products go to BLAS. Legend: C[M,N] = op(A)·op(B) with op(A) [M,K], op(B) [K,N];
@@ -35,7 +38,8 @@ extension Kernels {
         Engine.useSingleThreadedBLAS()
         let workers = parallel ? Engine.threads : 1
         let minimumSlice = 32
-        if workers > 1 && M * N * K >= parallelGemmWork && (M >= workers * minimumSlice || N >= workers * minimumSlice) {
+        let threshold = !transposeA && transposeB && M <= skinnyRows ? skinnyParallelWork : parallelGemmWork
+        if workers > 1 && M * N * K >= threshold && (M >= workers * minimumSlice || N >= workers * minimumSlice) {
             let ap = SendablePointer(a), bp = SendablePointer(b), cp = SendablePointer(c)
             let splitRows = M >= N || N < workers * minimumSlice
             let extent = splitRows ? M : N
@@ -66,6 +70,16 @@ extension Kernels {
 
     /// Products smaller than this (multiply-adds) run on one thread: splitting costs more.
     public static let parallelGemmWork = 1 << 18
+
+    /// The same for the skinny path (2–8 rows, `SkinnyGemm.swift`), where a product is a
+    /// few microseconds of reading its weight: waking the other worker for a 256 × 256 one
+    /// cost more than it saved (perf: 22% of beam 5 at batch 1 in the scheduler). A/B, 3
+    /// rounds: beam 5 batch 1 at 2¹⁸ 21.6/25.0/24.2, at 2²⁰ 28.3/29.8/30.4 sentences/s, at
+    /// 2²² no better. `SEQ_SKINNY_PARALLEL_WORK` overrides.
+    public static let skinnyParallelWork: Int = {
+        if let value = getenv("SEQ_SKINNY_PARALLEL_WORK"), let n = Int(String(cString: value)), n >= 0 { return n }
+        return 1 << 20
+    }()
 
     @inlinable @inline(__always)
     static func gemmCall(_ tA: Bool, _ tB: Bool, _ M: Int, _ N: Int, _ K: Int, _ alpha: Float,
