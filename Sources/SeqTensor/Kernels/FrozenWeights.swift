@@ -51,9 +51,13 @@ public enum FrozenWeights {
     /// Wᵀ [cols, rows] of the weight W [rows, cols] held in `storage`, made on first use
     /// and kept (with W) for the rest of the process; nil while frozen weights are off.
     static func transposed(_ storage: TensorStorage, rows: Int, cols: Int) -> UnsafePointer<Float>? {
-        guard isEnabled else { return nil }
-        let key = ObjectIdentifier(storage)
-        if let p = state.withLock({ s in s.entries[key].map { SendablePointer($0.transposed.pointer) } }) { return UnsafePointer(p.p) }
+        let key = ObjectIdentifier(storage), inScope = scoped
+        // One lock for the common cases: off, or the copy already made.
+        let (on, cached) = state.withLock { s in
+            (s.enabled || inScope, s.entries[key].map { SendablePointer($0.transposed.pointer) })
+        }
+        guard on else { return nil }
+        if let cached { return UnsafePointer(cached.p) }
         let t = TensorStorage(uninitializedCount: rows * cols)
         Kernels.transpose(storage.pointer, rows: rows, cols: cols, into: t.pointer)
         nonisolated(unsafe) let entry = Entry(source: storage, transposed: t)

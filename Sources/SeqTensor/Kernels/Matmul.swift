@@ -38,7 +38,7 @@ extension Kernels {
         Engine.useSingleThreadedBLAS()
         let workers = parallel ? Engine.threads : 1
         let minimumSlice = 32
-        let threshold = !transposeA && transposeB && M <= skinnyRows ? skinnyParallelWork : parallelGemmWork
+        let threshold = takesSkinnyPath(transposeA, transposeB, M) ? skinnyParallelWork : parallelGemmWork
         if workers > 1 && M * N * K >= threshold && (M >= workers * minimumSlice || N >= workers * minimumSlice) {
             let ap = SendablePointer(a), bp = SendablePointer(b), cp = SendablePointer(c)
             let splitRows = M >= N || N < workers * minimumSlice
@@ -97,7 +97,7 @@ extension Kernels {
             }
             return
         }
-        if !tA && tB && M <= skinnyRows {
+        if takesSkinnyPath(tA, tB, M) {
             skinnyGemmTransposedB(M: M, N: N, K: K, alpha: alpha, a, lda: lda, b, ldb: ldb, beta: beta, c, ldc: ldc)
             return
         }

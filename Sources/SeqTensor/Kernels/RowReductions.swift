@@ -3,10 +3,6 @@
 // search step (`__expf_fma` and the scalar scans inside BeamSearch.run, perf).
 
 extension Kernels {
-    /// The largest value of a row (−∞ for an empty or all −∞ row; NaN lanes are skipped).
-    @inlinable
-    public static func rowMaximum(_ x: UnsafePointer<Float>, count C: Int) -> Float { rowMax(x, C) }
-
     /// log Σ exp(x) over a row, shifted by its max; −∞ for an all −∞ row.
     @inlinable
     public static func rowLogSumExp(_ x: UnsafePointer<Float>, count C: Int) -> Float { logSumExp(x, C) }

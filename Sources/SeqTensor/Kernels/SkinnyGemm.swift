@@ -20,6 +20,13 @@ extension Kernels {
         return 8
     }()
 
+    /// Whether a product of `M` > 1 rows goes to `skinnyGemmTransposedB` (one row goes to
+    /// sgemv first): the rule `gemmCall` dispatches on and `sgemm` splits by.
+    @inlinable @inline(__always)
+    static func takesSkinnyPath(_ transposeA: Bool, _ transposeB: Bool, _ M: Int) -> Bool {
+        !transposeA && transposeB && M <= skinnyRows
+    }
+
     /// The sum of the 16 lanes as a tree (halves added 4 times): not the order of
     /// `SIMD.sum()`, whose sequential adds are the slow part of a short dot product.
     @inlinable @inline(__always)
