@@ -1,9 +1,10 @@
 import Testing
 @testable import SeqTensor
 
-/// Linear layers through the transposed weight copy give the products sgemm gives (row
-/// counts on both sides of the 4-row tile, a last panel narrower than 64 columns, with and
-/// without bias); the copy is made once per weight and never without frozen weights on.
+/// Linear layers through the packed weight copy give the products sgemm gives (row counts
+/// through every tile: 12, 4 and single rows; last panels narrower than 32 and than 16
+/// columns; with and without bias); the copy is made once per weight and never without
+/// frozen weights on, and holds W in 32-column panels padded with zeros.
 struct FrozenWeightsTests {
     static func values(_ n: Int, seed: UInt64) -> [Float] {
         var state = seed
@@ -13,9 +14,9 @@ struct FrozenWeightsTests {
         }
     }
 
-    @Test(arguments: [9, 13, 32, 64])
+    @Test(arguments: [9, 13, 17, 24, 32, 64, 101])
     func linearMatchesSgemm(_ rows: Int) {
-        for (outF, inF) in [(64, 16), (100, 33), (256, 256), (30, 7)] {
+        for (outF, inF) in [(64, 16), (100, 33), (256, 256), (30, 7), (40, 1), (3, 50)] {
             for withBias in [false, true] {
                 let x = Tensor(shape: [rows, inF], scalars: Self.values(rows * inF, seed: 1))
                 let w = Tensor(shape: [outF, inF], scalars: Self.values(outF * inF, seed: 2))
@@ -30,12 +31,15 @@ struct FrozenWeightsTests {
 
     @Test func theCopyIsMadeOnceAndOnlyWhenOn() {
         let w = Tensor(shape: [5, 3], scalars: Self.values(15, seed: 4))
-        #expect(FrozenWeights.transposed(w.storage, rows: 5, cols: 3) == nil)
+        #expect(FrozenWeights.packed(w.storage, rows: 5, cols: 3) == nil)
         FrozenWeights.withFrozenWeights {
-            let t = FrozenWeights.transposed(w.storage, rows: 5, cols: 3)!
-            #expect(FrozenWeights.transposed(w.storage, rows: 5, cols: 3) == t)
+            let t = FrozenWeights.packed(w.storage, rows: 5, cols: 3)!
+            #expect(FrozenWeights.packed(w.storage, rows: 5, cols: 3) == t)
             let ws = w.scalars
-            for r in 0..<5 { for c in 0..<3 { #expect(t[c * 5 + r] == ws[r * 3 + c]) } }
+            // One panel: for each input k, 32 output columns, the 27 beyond W's 5 rows zero.
+            for k in 0..<3 {
+                for j in 0..<32 { #expect(t[k * 32 + j] == (j < 5 ? ws[j * 3 + k] : 0)) }
+            }
         }
     }
 }

@@ -14,17 +14,19 @@ extension Tensor {
         let N = x.count / Swift.max(inF, 1)
         let out = Tensor(uninitialized: Array(x.shape.dropLast()) + [outF])
         let y = out.storage.pointer
-        if let bias {
-            let b = bias.storage.pointer
-            let ys = SendablePointer(y), bs = SendablePointer(b)
-            parallelFor(N, grain: Swift.max(1, elementGrain / Swift.max(outF, 1))) { rows in
-                for r in rows { (ys.p + r * outF).update(from: bs.p, count: outF) }
-            }
-        }
         if N > Swift.max(1, Kernels.skinnyRows) && N <= FrozenWeights.maximumRows,
-           let wt = FrozenWeights.transposed(weight.storage, rows: outF, cols: inF) {
-            Kernels.gemmFrozen(M: N, N: outF, K: inF, x.storage.pointer, lda: inF, wt, accumulate: bias != nil, y, ldc: outF)
+           let packed = FrozenWeights.packed(weight.storage, rows: outF, cols: inF) {
+            // The packed kernel starts its accumulators from the bias: no separate pass over y.
+            Kernels.gemmFrozen(M: N, N: outF, K: inF, x.storage.pointer, lda: inF, packed: packed,
+                               bias: bias.map { UnsafePointer($0.storage.pointer) }, y, ldc: outF)
         } else {
+            if let bias {
+                let b = bias.storage.pointer
+                let ys = SendablePointer(y), bs = SendablePointer(b)
+                parallelFor(N, grain: Swift.max(1, elementGrain / Swift.max(outF, 1))) { rows in
+                    for r in rows { (ys.p + r * outF).update(from: bs.p, count: outF) }
+                }
+            }
             Kernels.sgemm(transposeA: false, transposeB: true, M: N, N: outF, K: inF,
                           x.storage.pointer, weight.storage.pointer, beta: bias == nil ? 0 : 1, y)
         }
