@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "CSIMD", path: "Sources/CSIMD", cSettings: nativeC),
         // MPI through dlopen (see Sources/CMPI/include/seq_mpi.h): nothing to link at build time.
         .target(name: "CMPI", path: "Sources/CMPI", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
-        .target(name: "SeqCore", swiftSettings: nativeSwift),
+        .target(name: "SeqCore", dependencies: ["CSIMD"], swiftSettings: nativeSwift),
         .target(name: "SeqTensor", dependencies: ["SeqCore", "CBLAS", "CSIMD"], swiftSettings: nativeSwift),
         .target(name: "SeqNN", dependencies: ["SeqTensor"], swiftSettings: nativeSwift),
         .target(name: "SeqText", dependencies: ["SeqCore", "CICU"], swiftSettings: nativeSwift),

@@ -21,10 +21,49 @@ struct ParallelForTests {
         #expect((0..<count).allSatisfy { hits[$0] == 1 })
     }
 
+    /// Thousands of back-to-back jobs of changing sizes on the spinning pool: a worker late
+    /// from one job must never run a chunk of the next with the old bounds.
+    @Test func backToBackJobsEachCoverEveryIndexOnce() {
+        let capacity = 5000
+        let hits = UnsafeMutablePointer<Int>.allocate(capacity: capacity)
+        defer { hits.deallocate() }
+        let shared = SendablePointer(hits)
+        var wrong = 0
+        for job in 0..<3000 {
+            let count = 1 + (job &* 7919) % capacity
+            hits.initialize(repeating: 0, count: count)
+            parallelFor(count, grain: 1 + job % 5) { r in for i in r { shared.p[i] += 1 } }
+            if !(0..<count).allSatisfy({ hits[$0] == 1 }) { wrong += 1 }
+        }
+        #expect(wrong == 0)
+    }
+
+    /// Callers on several threads at once, and loops nested inside a chunk: the pool runs
+    /// one job at a time and the others go through libdispatch, each index still once.
+    @Test func concurrentAndNestedCallersCoverEveryIndexOnce() {
+        let outer = 8, inner = 1000
+        let hits = UnsafeMutablePointer<Int>.allocate(capacity: outer * inner)
+        hits.initialize(repeating: 0, count: outer * inner)
+        defer { hits.deallocate() }
+        let shared = SendablePointer(hits)
+        DispatchQueue.concurrentPerform(iterations: 4) { caller in
+            for _ in 0..<50 {
+                parallelFor(outer) { rows in
+                    for row in rows where row % 4 == caller {
+                        parallelFor(inner, grain: 10) { r in for i in r { shared.p[row * inner + i] += 1 } }
+                    }
+                }
+            }
+        }
+        #expect((0..<outer * inner).allSatisfy { hits[$0] == 50 })
+    }
+
     @Test func threadCountDefaultsToTheCoresAndHasALimit() {
         #expect(ThreadCount.current >= 1)
         #expect(ThreadCount.limit >= 256)
         #expect(ThreadCount.limit >= 4 * ThreadCount.available)
+        // The affinity mask never allows more CPUs than are online.
+        #expect(ThreadCount.available <= max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
     }
 }
 
