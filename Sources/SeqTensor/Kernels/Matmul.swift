@@ -72,13 +72,15 @@ extension Kernels {
     public static let parallelGemmWork = 1 << 18
 
     /// The same for the skinny path (2–8 rows, `SkinnyGemm.swift`), where a product is a
-    /// few microseconds of reading its weight: waking the other worker for a 256 × 256 one
-    /// cost more than it saved (perf: 22% of beam 5 at batch 1 in the scheduler). A/B, 3
-    /// rounds: beam 5 batch 1 at 2¹⁸ 21.6/25.0/24.2, at 2²⁰ 28.3/29.8/30.4 sentences/s, at
-    /// 2²² no better. `SEQ_SKINNY_PARALLEL_WORK` overrides.
+    /// few microseconds of reading its weight. With libdispatch's parked threads, waking the
+    /// other worker for a 256 × 256 product cost more than it saved (perf: 22% of beam 5 at
+    /// batch 1 in the scheduler; 2²⁰ was best). With `WorkerPool`'s spinning workers the
+    /// split pays from 2¹⁶: A/B on a Xeon (2 threads, 150 sentences, 4 rounds), greedy
+    /// batch 1 39.8/35.4/41.4/35.1 → 45.5/45.5/51.0/38.4 sent/s, beam 5 26.7/22.8/25.3/18.5 →
+    /// 23.2/22.7/28.1/25.1. `SEQ_SKINNY_PARALLEL_WORK` overrides.
     public static let skinnyParallelWork: Int = {
         if let value = getenv("SEQ_SKINNY_PARALLEL_WORK"), let n = Int(String(cString: value)), n >= 0 { return n }
-        return 1 << 20
+        return 1 << 16
     }()
 
     @inlinable @inline(__always)
