@@ -26,10 +26,7 @@ final class WorkerPool: @unchecked Sendable {
 
     /// How long an idle worker spins before parking (`SEQ_SPIN_US`, microseconds; 0: park
     /// at once). Long enough to span the serial gaps between one forward pass's loops.
-    static let spinNanoseconds: UInt64 = {
-        if let value = getenv("SEQ_SPIN_US"), let n = UInt64(String(cString: value)) { return n * 1000 }
-        return 200_000
-    }()
+    static let spinNanoseconds = UInt64(tuningOverride("SEQ_SPIN_US", default: 200)) * 1000
 
     private final class Body {
         let run: @Sendable (Range<Int>) -> Void

@@ -2,7 +2,8 @@
 #define SEQ_SIMD_H
 // Instructions Swift does not expose, as always-inline C that the Swift compiler inlines:
 // non-temporal (streaming) stores, which write a cache line without first reading it, for
-// outputs too large to stay in cache, and the spin-wait hint of the worker pool. ext_vector_type(16) float imports as SIMD16<Float>.
+// outputs too large to stay in cache; prefetch and spin-wait hints; the CPU count of the
+// affinity mask. ext_vector_type(16) float imports as SIMD16<Float>.
 
 typedef float seq_f32x16 __attribute__((ext_vector_type(16)));
 

@@ -1,8 +1,5 @@
 import CSIMD
 import SeqCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The product of a few hundred rows or fewer with a frozen Linear weight, from the weight
 /// packed once into column panels (`FrozenWeights`).
@@ -24,10 +21,7 @@ extension Kernels {
     /// from L2 on the later ones. A/B on a Xeon, MiniLM batch-1 on 1 thread (median ms of
     /// 200, 2 rounds): off 13.4/12.6, 8 ahead 11.3/10.8, 16 10.6/10.4, 32 10.2–10.5,
     /// 64 10.2/12.4, 128 10.7/10.8. `SEQ_FROZEN_PREFETCH` overrides.
-    static let frozenPrefetch: Int = {
-        if let value = getenv("SEQ_FROZEN_PREFETCH"), let n = Int(String(cString: value)), n >= 0 { return n }
-        return 32
-    }()
+    static let frozenPrefetch = tuningOverride("SEQ_FROZEN_PREFETCH", default: 32)
 
     /// Packed panels of W [rows = out, cols = in] for `gemmFrozen` (see the type comment).
     static func packFrozenPanels(_ w: UnsafePointer<Float>, rows: Int, cols: Int) -> TensorStorage {

@@ -31,12 +31,9 @@ public enum FrozenWeights {
     /// 512 against 64 gave beam 5 at batch 64 (320 rows) +15–35% and mask-predict at
     /// batch 1 (≈ 90 rows) +25–30%; above 512 rows (encoders at batch 64) no difference
     /// showed, so larger products stay with sgemm, whose packing they amortise.
-    public static let maximumRows: Int = {
-        if let value = getenv("SEQ_FROZEN_ROWS"), let n = Int(String(cString: value)), n >= 0 { return n }
-        return 512
-    }()
+    public static let maximumRows = tuningOverride("SEQ_FROZEN_ROWS", default: 512)
 
-    /// Turns the transposed copies on for the rest of the process.
+    /// Turns the packed copies on for the rest of the process.
     public static func enable() { state.withLock { $0.enabled = true } }
 
     /// On for the calling task only, while `body` runs (tests, which share one process

@@ -78,10 +78,7 @@ extension Kernels {
     /// split pays from 2¹⁶: A/B on a Xeon (2 threads, 150 sentences, 4 rounds), greedy
     /// batch 1 39.8/35.4/41.4/35.1 → 45.5/45.5/51.0/38.4 sent/s, beam 5 26.7/22.8/25.3/18.5 →
     /// 23.2/22.7/28.1/25.1. `SEQ_SKINNY_PARALLEL_WORK` overrides.
-    public static let skinnyParallelWork: Int = {
-        if let value = getenv("SEQ_SKINNY_PARALLEL_WORK"), let n = Int(String(cString: value)), n >= 0 { return n }
-        return 1 << 16
-    }()
+    public static let skinnyParallelWork = tuningOverride("SEQ_SKINNY_PARALLEL_WORK", default: 1 << 16)
 
     @inlinable @inline(__always)
     static func gemmCall(_ tA: Bool, _ tB: Bool, _ M: Int, _ N: Int, _ K: Int, _ alpha: Float,

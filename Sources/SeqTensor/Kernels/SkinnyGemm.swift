@@ -15,10 +15,7 @@ import Glibc
 extension Kernels {
     /// Largest row count of A that takes this path; above it sgemm's packing pays off.
     /// `SEQ_SKINNY_ROWS` overrides it (0 or 1: off), for measuring one against the other.
-    public static let skinnyRows: Int = {
-        if let value = getenv("SEQ_SKINNY_ROWS"), let n = Int(String(cString: value)), n >= 0 { return n }
-        return 8
-    }()
+    public static let skinnyRows = tuningOverride("SEQ_SKINNY_ROWS", default: 8)
 
     /// Whether a product of `M` > 1 rows goes to `skinnyGemmTransposedB` (one row goes to
     /// sgemv first): the rule `gemmCall` dispatches on and `sgemm` splits by.
