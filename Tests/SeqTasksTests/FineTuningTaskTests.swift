@@ -121,6 +121,45 @@ struct FineTuningTaskTests {
         #expect(holding >= 1)
     }
 
+    /// Several reference answers (the second a shorter span at the same start, the third a
+    /// repeat of the first): a window holding them gets one (start, end) pair per distinct
+    /// answer, each mapping back to its own text; and the loss is the mean over the answers
+    /// of (CE(start) + CE(end)) / 2, computed here by hand from the same logits.
+    @Test func qaTrainsOnEveryDistinctAnswer() throws {
+        let r = try reader(maxLength: 64, stride: 16)
+        let context = "Ada was born in Linmere, and kept a compass by the window."
+        let long = "a compass by the window", short = "a compass"
+        let start = Array(context.unicodeScalars).count - Array("a compass by the window.".unicodeScalars).count
+        let example = SQuADExample(id: "x", question: "Where did she keep it?", context: context,
+                                   answers: [.init(text: long, start: start), .init(text: short, start: start), .init(text: long, start: start)])
+        let features = r.trainingFeatures(example)
+        #expect(features.count == 1 && features[0].targets.count == 4)
+        let w = r.windows(question: example.question, context: context)[0], scalars = Array(context.unicodeScalars)
+        for (j, text) in [long, short].enumerated() {
+            let s = w.context[Int(features[0].targets[2 * j])]!, e = w.context[Int(features[0].targets[2 * j + 1])]!
+            #expect(String(String.UnicodeScalarView(scalars[s.start..<e.end])) == text)
+        }
+        let single = r.trainingFeatures(SQuADExample(id: "y", question: "Where was Ada born?", context: context,
+                                                     answers: [.init(text: "Linmere", start: 16)]))
+        let rows = features + single
+        let T = rows.map(\.ids.count).max()!
+        let batch = BertBatch.padding(rows, to: T, padID: r.padID)
+        let objective = QuestionAnsweringObjective(reader: r, dev: [])
+        let loss = withoutGradients { objective.loss(batch, rows: rows, totals: ["sequences": 2], context: .evaluation()) }.loss.item
+        let (sl, el) = withoutGradients { r.model.logits(batch, context: .evaluation()) }
+        func nll(_ logits: [Float], _ row: Int, _ t: Int32) -> Double {
+            let x = logits[(row * T)..<(row * T + T)].map(Double.init), m = x.max()!
+            return log(x.reduce(0) { $0 + exp($1 - m) }) + m - x[Int(t)]
+        }
+        var expected = 0.0
+        for (i, row) in rows.enumerated() {
+            let k = row.targets.count / 2
+            for j in 0..<k { expected += (nll(sl.scalars, i, row.targets[2 * j]) + nll(el.scalars, i, row.targets[2 * j + 1])) / 2 / Double(k) }
+        }
+        expected /= 2
+        #expect(abs(Double(loss) - expected) < 1e-4 * max(1, expected), "\(loss) vs \(expected)")
+    }
+
     /// n-best on hand-made logits: the highest start is past the highest end and the
     /// highest logits of all sit on tokens outside the context, so the best valid pair is
     /// start 2 with end 3; a longer, better span counts only when the maximum answer length

@@ -25,6 +25,7 @@ import re
 import string
 import sys
 import time
+import types
 
 import torch
 from transformers import (BertForQuestionAnswering, BertForSequenceClassification, BertForTokenClassification,
@@ -194,16 +195,19 @@ def main():
         feats = []
         for k, item in enumerate(e["overflow_to_sample_mapping"]):
             _, _, _, answers = train[item]
-            s_char = answers[0]["answer_start"]
-            e_char = s_char + len(answers[0]["text"])
             seq = e.sequence_ids(k)
             offs = e["offset_mapping"][k]
             ctx = [i for i, s in enumerate(seq) if s == 1]
-            target = [0, 0]
-            if offs[ctx[0]][0] <= s_char and offs[ctx[-1]][1] >= e_char:
-                s_tok = next(i for i in ctx if offs[i][1] > s_char)
-                e_tok = [i for i in ctx if offs[i][0] < e_char][-1]
-                target = [s_tok, e_tok]
+            # Every distinct reference answer, as seq trains (SpanExtractor.trainingFeatures):
+            # targets [s1, e1, s2, e2, ...], [CLS] (0, 0) for an answer not wholly inside.
+            distinct = list(dict.fromkeys((x["answer_start"], x["text"]) for x in answers))
+            target = []
+            for s_char, text in distinct:
+                e_char = s_char + len(text)
+                pair = [0, 0]
+                if offs[ctx[0]][0] <= s_char and offs[ctx[-1]][1] >= e_char:
+                    pair = [next(i for i in ctx if offs[i][1] > s_char), [i for i in ctx if offs[i][0] < e_char][-1]]
+                target += pair
             feats.append((e["input_ids"][k], e["token_type_ids"][k], target))
         if a.eval_limit:
             dev = dev[:a.eval_limit]
@@ -225,8 +229,17 @@ def main():
             ids, types, mask, T = pad(rows, tok)
             tokens += int(mask.sum())
             if a.task == "qa":
-                out = model(input_ids=ids, token_type_ids=types, attention_mask=mask,
-                            start_positions=torch.tensor([r[2][0] for r in rows]), end_positions=torch.tensor([r[2][1] for r in rows]))
+                # The mean over a window's answers of (CE(start) + CE(end)) / 2: soft targets with
+                # 1/k on each of k answers (with one answer, transformers' own loss).
+                out = model(input_ids=ids, token_type_ids=types, attention_mask=mask)
+                qs, qe = torch.zeros(len(rows), T), torch.zeros(len(rows), T)
+                for r, row in enumerate(rows):
+                    k = len(row[2]) // 2
+                    for j in range(k):
+                        qs[r, row[2][2 * j]] += 1.0 / k
+                        qe[r, row[2][2 * j + 1]] += 1.0 / k
+                out = types.SimpleNamespace(loss=-0.5 * ((torch.log_softmax(out.start_logits, -1) * qs).sum()
+                                                         + (torch.log_softmax(out.end_logits, -1) * qe).sum()) / len(rows))
             elif a.task == "pos":
                 lab = torch.tensor([r[2] + [-100] * (T - len(r[2])) for r in rows])
                 out = model(input_ids=ids, token_type_ids=types, attention_mask=mask, labels=lab)

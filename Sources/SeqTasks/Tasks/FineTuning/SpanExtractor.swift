@@ -54,21 +54,30 @@ public final class SpanExtractor {
         }
     }
 
-    /// Training rows of one question: each window with the first answer's start and end
-    /// token, or [CLS] (0, 0) when the answer is not wholly inside the window (as
-    /// transformers' run_qa does).
+    /// Training rows of one question: each window with, for every distinct reference answer,
+    /// its start and end token, or [CLS] (0, 0) when that answer is not wholly inside the
+    /// window (as transformers' run_qa does for its one answer) — targets [s₁, e₁, s₂, e₂, …].
+    /// Questions annotated by several people (SQuAD's dev set, SQuADShifts) disagree on span
+    /// boundaries; training on every answer at once (the loss averages over them) teaches the
+    /// spread instead of one annotator's choice, at the cost of one forward pass.
     public func trainingFeatures(_ example: SQuADExample) -> [FineTuningFeature] {
-        guard let answer = example.answers.first else { return [] }
-        let startChar = answer.start, endChar = answer.start + answer.text.unicodeScalars.count
+        var seen = Set<String>()
+        let answers = example.answers.filter { seen.insert("\($0.start):\($0.text)").inserted }
+        guard !answers.isEmpty else { return [] }
         return windows(question: example.question, context: example.context).map { w in
-            var target: [Int32] = [0, 0]
             let inside = w.context.indices.filter { w.context[$0] != nil }
-            if let first = inside.first, let last = inside.last, w.context[first]!.start <= startChar, w.context[last]!.end >= endChar,
-               let s = inside.first(where: { w.context[$0]!.end > startChar }),
-               let e = inside.last(where: { w.context[$0]!.start < endChar }), e >= s {
-                target = [Int32(s), Int32(e)]
+            var targets: [Int32] = []
+            for answer in answers {
+                let startChar = answer.start, endChar = answer.start + answer.text.unicodeScalars.count
+                var target: [Int32] = [0, 0]
+                if let first = inside.first, let last = inside.last, w.context[first]!.start <= startChar, w.context[last]!.end >= endChar,
+                   let s = inside.first(where: { w.context[$0]!.end > startChar }),
+                   let e = inside.last(where: { w.context[$0]!.start < endChar }), e >= s {
+                    target = [Int32(s), Int32(e)]
+                }
+                targets += target
             }
-            return FineTuningFeature(ids: w.ids, typeIDs: w.typeIDs, targets: target)
+            return FineTuningFeature(ids: w.ids, typeIDs: w.typeIDs, targets: targets)
         }
     }
 
@@ -126,8 +135,10 @@ public final class SpanExtractor {
     }
 }
 
-/// Extractive QA: (CE(start) + CE(end)) / 2 per window, mean over the step's windows; dev
-/// exact match and F1 (0–100) as the official SQuAD v1.1 script computes them.
+/// Extractive QA: (CE(start) + CE(end)) / 2 per window, averaged over the window's reference
+/// answers (a soft target putting 1/k on each of k answers' tokens: with one answer, the plain
+/// cross-entropy), mean over the step's windows; dev exact match and F1 (0–100) as the
+/// official SQuAD v1.1 script computes them.
 public final class QuestionAnsweringObjective: FineTuningObjective {
     public let reader: SpanExtractor
     public let dev: [SQuADExample]
@@ -141,13 +152,35 @@ public final class QuestionAnsweringObjective: FineTuningObjective {
 
     public func normalizers(of rows: [FineTuningFeature]) -> [String: Double] { ["sequences": Double(rows.count)] }
 
+    /// Target distributions [B, T] over start (`which` 0) or end (1) tokens: 1/k on each of
+    /// a row's k answers.
+    static func softTargets(_ rows: [FineTuningFeature], length T: Int, which: Int) -> Tensor {
+        var q = [Float](repeating: 0, count: rows.count * T)
+        for (r, row) in rows.enumerated() {
+            let k = row.targets.count / 2
+            for j in 0..<k { q[r * T + Int(row.targets[2 * j + which])] += 1 / Float(k) }
+        }
+        return Tensor(shape: [rows.count, T], scalars: q)
+    }
+
     public func loss(_ batch: BertBatch, rows: [FineTuningFeature], totals: [String: Double], context: ForwardContext) -> TaskLoss {
         let n = max(totals["sequences"] ?? 1, 1)
         let (s, e) = model.logits(batch, context: context)
-        let starts = rows.map { $0.targets[0] }, ends = rows.map { $0.targets[1] }
-        let loss = (s.crossEntropy(targets: starts, divisor: Float(n)) + e.crossEntropy(targets: ends, divisor: Float(n))) * 0.5
+        let loss: Tensor
+        if rows.allSatisfy({ $0.targets.count == 2 }) {
+            loss = (s.crossEntropy(targets: rows.map { $0.targets[0] }, divisor: Float(n))
+                    + e.crossEntropy(targets: rows.map { $0.targets[1] }, divisor: Float(n))) * 0.5
+        } else {
+            let qs = Self.softTargets(rows, length: batch.length, which: 0), qe = Self.softTargets(rows, length: batch.length, which: 1)
+            loss = ((s.logSoftmax(axis: -1) * qs).sum() + (e.logSoftmax(axis: -1) * qe).sum()) * (-0.5 / Float(n))
+        }
+        // A window counts as right when its predicted span is any of its reference spans.
         let predictedStarts = s.argmax(axis: -1), predictedEnds = e.argmax(axis: -1)
-        let correct = rows.indices.reduce(0) { $0 + (predictedStarts[$1] == starts[$1] && predictedEnds[$1] == ends[$1] ? 1 : 0) }
+        let correct = rows.indices.reduce(0) { sum, r in
+            let t = rows[r].targets
+            let hit = stride(from: 0, to: t.count, by: 2).contains { predictedStarts[r] == t[$0] && predictedEnds[r] == t[$0 + 1] }
+            return sum + (hit ? 1 : 0)
+        }
         return TaskLoss(loss: loss, terms: [LossTerm("span", sum: Double(loss.item) * n, normalizer: "sequences")],
                         counts: ["correct": Double(correct)], tokens: rows.reduce(0) { $0 + $1.ids.count })
     }
