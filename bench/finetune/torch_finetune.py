@@ -25,7 +25,7 @@ import re
 import string
 import sys
 import time
-import types
+from types import SimpleNamespace
 
 import torch
 from transformers import (BertForQuestionAnswering, BertForSequenceClassification, BertForTokenClassification,
@@ -238,7 +238,7 @@ def main():
                     for j in range(k):
                         qs[r, row[2][2 * j]] += 1.0 / k
                         qe[r, row[2][2 * j + 1]] += 1.0 / k
-                out = types.SimpleNamespace(loss=-0.5 * ((torch.log_softmax(out.start_logits, -1) * qs).sum()
+                out = SimpleNamespace(loss=-0.5 * ((torch.log_softmax(out.start_logits, -1) * qs).sum()
                                                          + (torch.log_softmax(out.end_logits, -1) * qe).sum()) / len(rows))
             elif a.task == "pos":
                 lab = torch.tensor([r[2] + [-100] * (T - len(r[2])) for r in rows])
