@@ -3,7 +3,7 @@ import SeqCore
 
 /// One SQuAD question on its paragraph, with its reference answers.
 public struct SQuADExample: Sendable, Equatable {
-    public struct Answer: Sendable, Equatable {
+    public struct Answer: Sendable, Hashable {
         public var text: String
         /// Offset in Unicode scalars (Python characters) into the context.
         public var start: Int

@@ -61,24 +61,24 @@ public final class SpanExtractor {
     /// boundaries; training on every answer at once (the loss averages over them) teaches the
     /// spread instead of one annotator's choice, at the cost of one forward pass.
     public func trainingFeatures(_ example: SQuADExample) -> [FineTuningFeature] {
-        var seen = Set<String>()
-        let answers = example.answers.filter { seen.insert("\($0.start):\($0.text)").inserted }
+        var seen = Set<SQuADExample.Answer>()
+        let answers = example.answers.filter { seen.insert($0).inserted }
         guard !answers.isEmpty else { return [] }
         return windows(question: example.question, context: example.context).map { w in
             let inside = w.context.indices.filter { w.context[$0] != nil }
-            var targets: [Int32] = []
-            for answer in answers {
-                let startChar = answer.start, endChar = answer.start + answer.text.unicodeScalars.count
-                var target: [Int32] = [0, 0]
-                if let first = inside.first, let last = inside.last, w.context[first]!.start <= startChar, w.context[last]!.end >= endChar,
-                   let s = inside.first(where: { w.context[$0]!.end > startChar }),
-                   let e = inside.last(where: { w.context[$0]!.start < endChar }), e >= s {
-                    target = [Int32(s), Int32(e)]
-                }
-                targets += target
-            }
+            let targets = answers.flatMap { Self.tokenSpan(of: $0, inside: inside, context: w.context) ?? [0, 0] }
             return FineTuningFeature(ids: w.ids, typeIDs: w.typeIDs, targets: targets)
         }
+    }
+
+    /// The first and last token of `answer` when it lies wholly inside the window whose
+    /// context tokens are `inside`; nil otherwise.
+    static func tokenSpan(of answer: SQuADExample.Answer, inside: [Int], context: [Encoding.Offset?]) -> [Int32]? {
+        let startChar = answer.start, endChar = answer.start + answer.text.unicodeScalars.count
+        guard let first = inside.first, let last = inside.last, context[first]!.start <= startChar, context[last]!.end >= endChar,
+              let s = inside.first(where: { context[$0]!.end > startChar }),
+              let e = inside.last(where: { context[$0]!.start < endChar }), e >= s else { return nil }
+        return [Int32(s), Int32(e)]
     }
 
     /// A predicted answer: its text, its span in the context (Unicode scalars), and its
@@ -167,6 +167,8 @@ public final class QuestionAnsweringObjective: FineTuningObjective {
         let n = max(totals["sequences"] ?? 1, 1)
         let (s, e) = model.logits(batch, context: context)
         let loss: Tensor
+        // One answer per window (SQuAD's training set): the fused cross-entropy, cheaper and
+        // bit-identical to what single-answer runs always computed.
         if rows.allSatisfy({ $0.targets.count == 2 }) {
             loss = (s.crossEntropy(targets: rows.map { $0.targets[0] }, divisor: Float(n))
                     + e.crossEntropy(targets: rows.map { $0.targets[1] }, divisor: Float(n))) * 0.5
