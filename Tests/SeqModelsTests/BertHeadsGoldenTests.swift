@@ -109,6 +109,7 @@ private let gradientTolerance: Float = 1e-4
     @Test func tokenClassificationMatchesTransformers() throws {
         let g = golden.token
         let m = try model(BertForTokenClassification.self, labels: golden.labels)
+        m.bert.paddingPositions = .computed   // the golden logits include the padding positions
         checkLayout(m, g)
         let logits = m.logits(golden.batch, context: .evaluation())
         #expect(maxAbsDifference(logits.scalars, g.logits!) <= logitTolerance)
@@ -122,6 +123,7 @@ private let gradientTolerance: Float = 1e-4
     @Test func questionAnsweringMatchesTransformers() throws {
         let g = golden.qa
         let m = try model(BertForQuestionAnswering.self, labels: BertForQuestionAnswering.defaultLabels!)
+        m.bert.paddingPositions = .computed   // transformers' softmax includes the padding's logits
         checkLayout(m, g)
         let (start, end) = m.logits(golden.batch, context: .evaluation())
         #expect(maxAbsDifference(start.scalars, g.start_logits!) <= logitTolerance)

@@ -32,4 +32,15 @@ public final class BertEmbeddings: Module {
         let sum = word(ids, shape: [B, T]) + position(positions, shape: [B, T]) + tokenType(typeIDs, shape: [B, T])
         return dropout(layerNorm(sum), context)
     }
+
+    /// The real tokens of a padded batch only (`TokenPacking`) → [N, C], each row as the
+    /// padded call computes it (positions count from each sequence's start).
+    public func callAsFunction(_ ids: [Int32], typeIDs: [Int32], packing: TokenPacking, context: ForwardContext) -> Tensor {
+        let T = packing.length
+        precondition(T <= position.count, "sequence length \(T) exceeds max_position_embeddings \(position.count)")
+        let N = packing.count
+        let positions = packing.rows.map { $0 % Int32(T) }
+        let sum = word(packing.select(ids), shape: [N]) + position(positions, shape: [N]) + tokenType(packing.select(typeIDs), shape: [N])
+        return dropout(layerNorm(sum), packing: packing, context)
+    }
 }

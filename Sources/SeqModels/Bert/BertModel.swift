@@ -31,6 +31,11 @@ public struct BertBatch: Sendable {
         return BertBatch(ids: ids, typeIDs: types, attentionMask: mask, batchSize: sequences.count, length: T)
     }
 
+    /// Where the real tokens are, or nil when the batch has no padding.
+    public var packing: TokenPacking? {
+        TokenPacking(keyValid: attentionMask.map { $0 != 0 ? 1 : 0 }, batch: batchSize, length: length)
+    }
+
     var keyPadding: AttentionMask? {
         if attentionMask.allSatisfy({ $0 != 0 }) { return nil }
         return AttentionMask(keyValid: attentionMask.map { $0 != 0 ? 1 : 0 })
@@ -60,8 +65,24 @@ public final class BertModel: Module {
         if let pooler { visit("pooler.dense", pooler, body) }
     }
 
+    /// What `encode` does at padding positions. `.skipped` (the default): the embeddings,
+    /// projections, feed-forward blocks and norms run on the real tokens only
+    /// (`TokenPacking`), and padding positions of the output are zero; real tokens get the
+    /// same values either way. `.computed`: every position as transformers computes it
+    /// (a padding query still attends to the real tokens), for comparisons at padding.
+    public var paddingPositions: PaddingPositions = .skipped
+
+    public enum PaddingPositions: Sendable {
+        case skipped, computed
+    }
+
     /// The last hidden state [B, T, C].
     public func encode(_ batch: BertBatch, context: ForwardContext) -> Tensor {
+        if paddingPositions == .skipped, let packing = batch.packing {
+            var x = embeddings(batch.ids, typeIDs: batch.typeIDs, packing: packing, context: context)
+            for layer in layers { x = layer(x, packing: packing, context: context) }
+            return x.unpacked(packing)
+        }
         var x = embeddings(batch.ids, typeIDs: batch.typeIDs, batch: batch.batchSize, length: batch.length, context: context)
         let mask = batch.keyPadding
         for layer in layers { x = layer(x, mask: mask, context: context) }

@@ -15,4 +15,10 @@ public final class Dropout: Module {
         guard context.training, probability > 0 else { return x }
         return x.dropout(probability, rows: context.rows, generator: &context.generator)
     }
+
+    /// A packed tensor [N, C] dropped as its padded batch would be (`TokenPacking`).
+    public func callAsFunction(_ x: Tensor, packing: TokenPacking, _ context: ForwardContext) -> Tensor {
+        guard context.training, probability > 0 else { return x }
+        return x.dropout(probability, packing: packing, rows: context.rows, generator: &context.generator)
+    }
 }

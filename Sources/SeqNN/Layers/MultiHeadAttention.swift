@@ -53,6 +53,18 @@ public final class MultiHeadAttention: Module {
                                          dropout: p, rows: context.rows, generator: &context.generator)
     }
 
+    /// Self-attention of a packed batch (`TokenPacking`): x [N, C] holds the real tokens
+    /// only. The projections run on those rows; attention unpacks them to [B, T, C], as it
+    /// needs each sequence whole, masks the padding keys, and packs its output again.
+    public func attend(_ x: Tensor, packing: TokenPacking, pattern: AttentionPattern = AttentionPattern(),
+                       context: ForwardContext) -> Tensor {
+        let q = query(x).unpacked(packing), k = key(x).unpacked(packing), v = value(x).unpacked(packing)
+        let p = context.training ? attentionDropout : 0
+        return Tensor.multiHeadAttention(query: q, key: k, value: v, heads: headCount, keyValid: packing.keyValid,
+                                         pattern: pattern, dropout: p, rows: context.rows, generator: &context.generator)
+            .packed(packing)
+    }
+
     /// Cross-attention before the output projection: x [B, Tq, C] attends to `memory`
     /// [B, S, C] whose padding is `mask.keyValid` [B·S]. With `cache`, the memory is
     /// projected on the first call and its keys, values and padding reused afterwards.

@@ -123,6 +123,30 @@ public final class TransformerEncoderLayer: Module {
     }
 }
 
+extension TransformerEncoderLayer {
+    /// The layer over a packed batch (`TokenPacking`): x [N, C] holds the real tokens only,
+    /// so the projections, feed-forward, norms and dropout skip the padding. The same
+    /// function as the padded call at every real token, dropout masks included.
+    public func callAsFunction(_ x: Tensor, packing: TokenPacking, pattern: AttentionPattern = AttentionPattern(),
+                               context: ForwardContext) -> Tensor {
+        func branch(_ y: Tensor) -> Tensor { dropout(y, packing: packing, context) }
+        func selfAttention(_ y: Tensor) -> Tensor {
+            attention.output(attention.attend(y, packing: packing, pattern: pattern, context: context))
+        }
+        func feedForwardBlock(_ y: Tensor) -> Tensor {
+            feedForward.down(feedForward.dropout(feedForward.activation(feedForward.up(y)), packing: packing, context))
+        }
+        switch norm {
+        case .pre:
+            let h = x + branch(selfAttention(attentionNorm(x)))
+            return h + branch(feedForwardBlock(feedForwardNorm(h)))
+        case .post:
+            let h = attentionNorm(x + branch(selfAttention(x)))
+            return feedForwardNorm(h + branch(feedForwardBlock(h)))
+        }
+    }
+}
+
 /// A decoder layer: causal self-attention, cross-attention to the encoder's output, and
 /// feed-forward; with per-layer caches for incremental decoding.
 public final class TransformerDecoderLayer: Module {

@@ -27,6 +27,40 @@ extension Tensor {
         }
         let keep = Vec(repeating: 1 / (1 - p)), pv = Vec(repeating: p)
         parallelMap(mask.pointer, mask.pointer, count) { u in Vec().replacing(with: keep, where: u .>= pv) }
+        return masked(by: mask)
+    }
+}
+
+extension Tensor {
+    /// Dropout of a packed tensor [N, C] (`TokenPacking`) with the mask the padded tensor
+    /// [B, T, C] would draw: element (r, c) takes counter position `rows[r]·C + c` (after
+    /// the row slice's offset), and the generator advances by the whole padded batch. So a
+    /// packed forward pass drops exactly what the padded one drops at the real tokens.
+    public func dropout(_ p: Float, packing: TokenPacking, rows slice: RowSlice? = nil,
+                        generator: inout RandomGenerator) -> Tensor {
+        precondition(p >= 0 && p < 1, "dropout probability must be in [0, 1), got \(p)")
+        precondition(rank == 2 && shape[0] == packing.count, "packed dropout: \(shape) is not [\(packing.count), C]")
+        if p == 0 { return self }
+        if let slice { precondition(slice.count == packing.batch, "row slice of \(slice.count) rows for a batch of \(packing.batch)") }
+        let C = shape[1], perRow = packing.length * C
+        let base = generator.counter &+ UInt64((slice?.offset ?? 0) * perRow), seed = generator.seed
+        generator.counter &+= UInt64((slice?.globalCount ?? packing.batch) * perRow)
+        let mask = TensorStorage(uninitializedCount: count)
+        let mp = SendablePointer(mask.pointer), rows = packing.rows
+        let keep = 1 / (1 - p)
+        parallelFor(packing.count, grain: Swift.max(1, elementGrain / Swift.max(C, 1))) { range in
+            for r in range {
+                let at = base &+ UInt64(Int(rows[r]) * C), m = mp.p + r * C
+                for c in 0..<C { m[c] = RandomGenerator.uniform(seed, at &+ UInt64(c)) >= p ? keep : 0 }
+            }
+        }
+        return masked(by: mask)
+    }
+}
+
+extension Tensor {
+    /// self ⊙ mask (a mask of 0 and 1/(1−p)), with its pullback.
+    fileprivate func masked(by mask: TensorStorage) -> Tensor {
         let out = Tensor(uninitialized: shape)
         parallelZip(storage.pointer, mask.pointer, out.storage.pointer, count) { $0 * $1 }
         let n = count
