@@ -103,4 +103,45 @@ import SeqTestSupport
             }
         }
     }
+
+    /// Token t's state in each sequence of a [B, T, C] tensor, flattened.
+    static func token(_ t: Int, of x: Tensor, batch B: Int, length T: Int) -> [Float] {
+        let C = x.count / (B * T), all = x.scalars
+        var out: [Float] = []
+        for b in 0..<B { out += all[((b * T + t) * C)..<((b * T + t + 1) * C)] }
+        return out
+    }
+
+    /// Inference reads [CLS] from a last layer that computes only the first tokens: the same
+    /// values as the whole layer's first row, packed or padded, with padding or without.
+    @Test(arguments: [BertModel.PaddingPositions.skipped, .computed]) func firstTokensEqualTheWholeLastLayer(_ mode: BertModel.PaddingPositions) {
+        let m = model()
+        m.paddingPositions = mode
+        let C = Self.config.hiddenSize
+        for batch in [Self.batch, BertBatch.padding([[2, 7, 8, 3], [2, 9, 10, 3]])] {
+            let whole = withoutGradients { m.encode(batch, context: .evaluation()) }
+            let first = withoutGradients { m.encodeFirstTokens(batch, context: .evaluation()) }
+            #expect(first.shape == [batch.batchSize, C])
+            let expected = Self.token(0, of: whole, batch: batch.batchSize, length: batch.length)
+            #expect(maxAbsDifference(first.scalars, expected) <= 1e-5, "first tokens differ by \(maxAbsDifference(first.scalars, expected))")
+            // Control: the second tokens' states are not what came out.
+            let second = Self.token(1, of: whole, batch: batch.batchSize, length: batch.length)
+            #expect(maxAbsDifference(first.scalars, second) > 1e-2)
+        }
+    }
+
+    /// The same for a pre-LN layer (the translation encoder's), packed and padded.
+    @Test func firstTokensOfAPreNormLayer() throws {
+        var g = RandomGenerator(seed: 8)
+        let layer = withoutGradients { TransformerEncoderLayer(width: 16, heads: 2, hidden: 24, activation: .gelu, dropout: 0.1, norm: .pre, generator: &g) }
+        let packing = try #require(Self.batch.packing)
+        let x = TestTensors.normal([3, 5, 16], seed: 4)
+        let mask = AttentionMask(keyValid: packing.keyValid)
+        let whole = withoutGradients { layer(x, mask: mask, context: .evaluation()) }
+        let expected = Self.token(0, of: whole, batch: 3, length: 5)
+        let padded = withoutGradients { layer.firstTokens(x, packing: nil, mask: mask, batch: 3, length: 5, context: .evaluation()) }
+        let packed = withoutGradients { layer.firstTokens(x.packed(packing), packing: packing, batch: 3, length: 5, context: .evaluation()) }
+        #expect(maxAbsDifference(padded.scalars, expected) <= 1e-5)
+        #expect(maxAbsDifference(packed.scalars, expected) <= 1e-5)
+    }
 }

@@ -89,10 +89,36 @@ public final class BertModel: Module {
         return x
     }
 
+    /// The last hidden state of each sequence's first token ([CLS]) → [B, C]. In inference
+    /// the last layer computes only those rows (`TransformerEncoderLayer.firstTokens`):
+    /// a sixth less work for a 6-layer sentence classifier.
+    public func encodeFirstTokens(_ batch: BertBatch, context: ForwardContext) -> Tensor {
+        let B = batch.batchSize, T = batch.length, C = config.hiddenSize
+        guard !context.training, let last = layers.last else {
+            return encode(batch, context: context).slice(axis: 1, 0..<1).reshape([B, C])
+        }
+        let packing = paddingPositions == .skipped ? batch.packing : nil
+        var x: Tensor
+        let mask = batch.keyPadding
+        if let packing {
+            x = embeddings(batch.ids, typeIDs: batch.typeIDs, packing: packing, context: context)
+            for layer in layers.dropLast() { x = layer(x, packing: packing, context: context) }
+        } else {
+            x = embeddings(batch.ids, typeIDs: batch.typeIDs, batch: B, length: T, context: context)
+            for layer in layers.dropLast() { x = layer(x, mask: mask, context: context) }
+        }
+        return last.firstTokens(x, packing: packing, mask: mask, batch: B, length: T, context: context)
+    }
+
     /// tanh(dense(hidden state of the first token)) → [B, C].
     public func pool(_ hidden: Tensor) -> Tensor {
-        guard let pooler else { preconditionFailure("this BertModel was built without a pooler") }
         let B = hidden.shape[0], C = hidden.shape[2]
-        return pooler(hidden.slice(axis: 1, 0..<1).reshape([B, C])).tanh()
+        return pool(firstTokens: hidden.slice(axis: 1, 0..<1).reshape([B, C]))
+    }
+
+    /// The pooler over first-token states [B, C] (`encodeFirstTokens`).
+    public func pool(firstTokens: Tensor) -> Tensor {
+        guard let pooler else { preconditionFailure("this BertModel was built without a pooler") }
+        return pooler(firstTokens).tanh()
     }
 }

@@ -147,6 +147,38 @@ extension TransformerEncoderLayer {
     }
 }
 
+extension TransformerEncoderLayer {
+    /// The layer's output at each sequence's first token only → [B, C]: all that a
+    /// classifier reading [CLS] needs from the last layer. Every token still serves as key
+    /// and value; the query, output projection, norms and feed-forward run on B rows
+    /// instead of B·T (or N). x is [B, T, C] with key padding `mask`, or packed [N, C] with
+    /// `packing`. Inference only: in training the full layer keeps dropout's random stream
+    /// as it is.
+    public func firstTokens(_ x: Tensor, packing: TokenPacking?, mask: AttentionMask? = nil, batch B: Int, length T: Int,
+                            context: ForwardContext) -> Tensor {
+        precondition(!context.training, "firstTokens is for inference (dropout off)")
+        let C = x.shape[x.rank - 1]
+        let first = packing.map { x.indexSelect($0.firstRows) } ?? x.slice(axis: 1, 0..<1).reshape([B, C])
+        let keysFrom = norm == .pre ? attentionNorm(x) : x
+        let queriesFrom = norm == .pre ? attentionNorm(first) : first
+        func spread(_ y: Tensor) -> Tensor { packing.map { y.unpacked($0) } ?? y }
+        var generator = context.generator
+        let attended = Tensor.multiHeadAttention(
+            query: attention.query(queriesFrom).reshape([B, 1, C]), key: spread(attention.key(keysFrom)),
+            value: spread(attention.value(keysFrom)), heads: attention.headCount, keyValid: packing?.keyValid ?? mask?.keyValid,
+            pattern: AttentionPattern(), dropout: 0, rows: nil, generator: &generator).reshape([B, C])
+        let branch = attention.output(attended)
+        switch norm {
+        case .pre:
+            let h = first + branch
+            return h + feedForward(feedForwardNorm(h), context: context)
+        case .post:
+            let h = attentionNorm(first + branch)
+            return feedForwardNorm(h + feedForward(h, context: context))
+        }
+    }
+}
+
 /// A decoder layer: causal self-attention, cross-attention to the encoder's output, and
 /// feed-forward; with per-layer caches for incremental decoding.
 public final class TransformerDecoderLayer: Module {

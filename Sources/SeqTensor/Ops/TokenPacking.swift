@@ -31,6 +31,18 @@ public struct TokenPacking: Sendable, Equatable {
     /// Real tokens: the leading dimension of a packed tensor.
     public var count: Int { rows.count }
 
+    /// The packed row of each sequence's first token ([CLS]), one per sequence.
+    public var firstRows: [Int32] {
+        var out: [Int32] = [], r = 0
+        out.reserveCapacity(batch)
+        for b in 0..<batch {
+            precondition(keyValid[b * length] != 0, "sequence \(b) of the batch does not start with a real token")
+            while Int(rows[r]) < b * length { r += 1 }
+            out.append(Int32(r))
+        }
+        return out
+    }
+
     /// A flat [B·T] array's entries at the real tokens.
     public func select<T>(_ values: [T]) -> [T] {
         precondition(values.count == batch * length, "\(values.count) values for a [\(batch), \(length)] batch")

@@ -24,6 +24,6 @@ public final class BertForSequenceClassification: BertHeadModel {
 
     /// [B, num_labels].
     public func logits(_ batch: BertBatch, context: ForwardContext) -> Tensor {
-        classifier(bert.pool(bert.encode(batch, context: context)), context)
+        classifier(bert.pool(firstTokens: bert.encodeFirstTokens(batch, context: context)), context)
     }
 }
