@@ -51,7 +51,7 @@ extension BertModel {
         let prefixes = ["", "bert."]
         let hasPooler = prefixes.contains { archive[$0 + "pooler.dense.weight"] != nil }
         var generator = RandomGenerator(seed: 0)
-        let model = withoutGradients { BertModel(config, pooler: hasPooler, generator: &generator) }
+        let model = WeightInitialization.skipped { withoutGradients { BertModel(config, pooler: hasPooler, generator: &generator) } }
         try model.load(from: archive, prefixes: prefixes, file: weights.path)
         return model
     }

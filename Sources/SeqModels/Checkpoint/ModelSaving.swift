@@ -37,7 +37,7 @@ extension BertForMaskedLM {
         let archive = try Safetensors.read(weights)
         let nsp = archive["cls.seq_relationship.weight"] != nil
         var generator = RandomGenerator(seed: 0)
-        let model = withoutGradients { BertForMaskedLM(config, nextSentencePrediction: nsp, generator: &generator) }
+        let model = WeightInitialization.skipped { withoutGradients { BertForMaskedLM(config, nextSentencePrediction: nsp, generator: &generator) } }
         try model.load(from: archive, file: weights.path)
         return model
     }

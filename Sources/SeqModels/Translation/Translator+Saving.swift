@@ -23,7 +23,7 @@ extension Translator {
         let weights = directory.appendingPathComponent("model.safetensors")
         let archive = try Safetensors.read(weights)
         var generator = RandomGenerator(seed: 0)
-        let model = withoutGradients { Translator(config, generator: &generator) }
+        let model = WeightInitialization.skipped { withoutGradients { Translator(config, generator: &generator) } }
         try model.load(from: archive, file: weights.path)
         return model
     }

@@ -80,8 +80,10 @@ extension BertHeadModel {
         let weights = directory.appendingPathComponent("model.safetensors")
         let archive = try Safetensors.read(weights)
         var generator = RandomGenerator(seed: 0)
-        let model = withoutGradients { () -> Self in
-            Self(encoder: BertModel(config, pooler: usesPooler, generator: &generator), config: config, generator: &generator)
+        let model = WeightInitialization.skipped {
+            withoutGradients { () -> Self in
+                Self(encoder: BertModel(config, pooler: usesPooler, generator: &generator), config: config, generator: &generator)
+            }
         }
         try model.load(from: archive, file: weights.path)
         return model
