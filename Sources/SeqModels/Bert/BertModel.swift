@@ -78,14 +78,22 @@ public final class BertModel: Module {
 
     /// The last hidden state [B, T, C].
     public func encode(_ batch: BertBatch, context: ForwardContext) -> Tensor {
-        if paddingPositions == .skipped, let packing = batch.packing {
+        let packing = paddingPositions == .skipped ? batch.packing : nil
+        let x = hidden(batch, through: layers[...], packing: packing, context: context)
+        return packing.map { x.unpacked($0) } ?? x
+    }
+
+    /// Embeddings, then `stack`: packed [N, C] with `packing`, else [B, T, C].
+    private func hidden(_ batch: BertBatch, through stack: ArraySlice<TransformerEncoderLayer>, packing: TokenPacking?,
+                        context: ForwardContext) -> Tensor {
+        if let packing {
             var x = embeddings(batch.ids, typeIDs: batch.typeIDs, packing: packing, context: context)
-            for layer in layers { x = layer(x, packing: packing, context: context) }
-            return x.unpacked(packing)
+            for layer in stack { x = layer(x, packing: packing, context: context) }
+            return x
         }
         var x = embeddings(batch.ids, typeIDs: batch.typeIDs, batch: batch.batchSize, length: batch.length, context: context)
         let mask = batch.keyPadding
-        for layer in layers { x = layer(x, mask: mask, context: context) }
+        for layer in stack { x = layer(x, mask: mask, context: context) }
         return x
     }
 
@@ -98,16 +106,8 @@ public final class BertModel: Module {
             return encode(batch, context: context).slice(axis: 1, 0..<1).reshape([B, C])
         }
         let packing = paddingPositions == .skipped ? batch.packing : nil
-        var x: Tensor
-        let mask = batch.keyPadding
-        if let packing {
-            x = embeddings(batch.ids, typeIDs: batch.typeIDs, packing: packing, context: context)
-            for layer in layers.dropLast() { x = layer(x, packing: packing, context: context) }
-        } else {
-            x = embeddings(batch.ids, typeIDs: batch.typeIDs, batch: B, length: T, context: context)
-            for layer in layers.dropLast() { x = layer(x, mask: mask, context: context) }
-        }
-        return last.firstTokens(x, packing: packing, mask: mask, batch: B, length: T, context: context)
+        let x = hidden(batch, through: layers.dropLast(), packing: packing, context: context)
+        return last.firstTokens(x, packing: packing, mask: batch.keyPadding, batch: B, length: T, context: context)
     }
 
     /// tanh(dense(hidden state of the first token)) → [B, C].
