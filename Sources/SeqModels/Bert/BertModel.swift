@@ -33,13 +33,16 @@ public struct BertBatch: Sendable {
 
     /// Where the real tokens are, or nil when the batch has no padding.
     public var packing: TokenPacking? {
-        TokenPacking(keyValid: attentionMask.map { $0 != 0 ? 1 : 0 }, batch: batchSize, length: length)
+        TokenPacking(keyValid: keyValid, batch: batchSize, length: length)
     }
 
     var keyPadding: AttentionMask? {
         if attentionMask.allSatisfy({ $0 != 0 }) { return nil }
-        return AttentionMask(keyValid: attentionMask.map { $0 != 0 ? 1 : 0 })
+        return AttentionMask(keyValid: keyValid)
     }
+
+    /// The attention mask as the kernels' flags: 1 for a real token.
+    private var keyValid: [UInt8] { attentionMask.map { $0 != 0 ? 1 : 0 } }
 }
 
 /// BERT's encoder with its embeddings and pooler, named as transformers' `BertModel`.

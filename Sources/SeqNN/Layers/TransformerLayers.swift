@@ -112,13 +112,22 @@ public final class TransformerEncoderLayer: Module {
     }
 
     public func callAsFunction(_ x: Tensor, mask: AttentionMask?, context: ForwardContext) -> Tensor {
+        residual(x, selfAttention: { attention($0, mask: mask, context: context) },
+                 feedForward: { feedForward($0, context: context) }, dropout: { dropout($0, context) })
+    }
+
+    /// The two residual branches around `selfAttention` and `feedForward`, each followed by
+    /// `dropout`, with the norms before (pre-LN) or after (post-LN): one wiring for the
+    /// padded and the packed call, evaluated in the same order (so dropout draws match).
+    func residual(_ x: Tensor, selfAttention: (Tensor) -> Tensor, feedForward: (Tensor) -> Tensor,
+                  dropout drop: (Tensor) -> Tensor) -> Tensor {
         switch norm {
         case .pre:
-            let h = x + dropout(attention(attentionNorm(x), mask: mask, context: context), context)
-            return h + dropout(feedForward(feedForwardNorm(h), context: context), context)
+            let h = x + drop(selfAttention(attentionNorm(x)))
+            return h + drop(feedForward(feedForwardNorm(h)))
         case .post:
-            let h = attentionNorm(x + dropout(attention(x, mask: mask, context: context), context))
-            return feedForwardNorm(h + dropout(feedForward(h, context: context), context))
+            let h = attentionNorm(x + drop(selfAttention(x)))
+            return feedForwardNorm(h + drop(feedForward(h)))
         }
     }
 }
@@ -129,21 +138,9 @@ extension TransformerEncoderLayer {
     /// function as the padded call at every real token, dropout masks included.
     public func callAsFunction(_ x: Tensor, packing: TokenPacking, pattern: AttentionPattern = AttentionPattern(),
                                context: ForwardContext) -> Tensor {
-        func branch(_ y: Tensor) -> Tensor { dropout(y, packing: packing, context) }
-        func selfAttention(_ y: Tensor) -> Tensor {
-            attention.output(attention.attend(y, packing: packing, pattern: pattern, context: context))
-        }
-        func feedForwardBlock(_ y: Tensor) -> Tensor {
-            feedForward.down(feedForward.dropout(feedForward.activation(feedForward.up(y)), packing: packing, context))
-        }
-        switch norm {
-        case .pre:
-            let h = x + branch(selfAttention(attentionNorm(x)))
-            return h + branch(feedForwardBlock(feedForwardNorm(h)))
-        case .post:
-            let h = attentionNorm(x + branch(selfAttention(x)))
-            return feedForwardNorm(h + branch(feedForwardBlock(h)))
-        }
+        residual(x, selfAttention: { attention.output(attention.attend($0, packing: packing, pattern: pattern, context: context)) },
+                 feedForward: { feedForward.down(feedForward.dropout(feedForward.activation(feedForward.up($0)), packing: packing, context)) },
+                 dropout: { dropout($0, packing: packing, context) })
     }
 }
 

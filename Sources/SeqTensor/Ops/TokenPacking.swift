@@ -55,20 +55,7 @@ extension Tensor {
     public func packed(_ p: TokenPacking) -> Tensor {
         let C = count / Swift.max(p.batch * p.length, 1)
         precondition(count == p.batch * p.length * C, "packed: \(shape) is not a [\(p.batch), \(p.length), C] tensor")
-        let out = Tensor(uninitialized: [p.count, C])
-        let src = SendablePointer(storage.pointer), dst = SendablePointer(out.storage.pointer)
-        let rows = p.rows
-        parallelFor(p.count, grain: Swift.max(1, elementGrain / Swift.max(C, 1))) { range in
-            for r in range { (dst.p + r * C).update(from: src.p + Int(rows[r]) * C, count: C) }
-        }
-        return out.recorded(from: [self]) { g, inputs in
-            guard let gx = inputs[0] else { return }
-            let d = SendablePointer(gx.gradBuffer()), gp = SendablePointer(g.pointer)
-            // Distinct rows: the accumulations never meet.
-            parallelFor(rows.count, grain: Swift.max(1, elementGrain / Swift.max(C, 1))) { range in
-                for r in range { accumulateRow(gp.p + r * C, into: d.p + Int(rows[r]) * C, C) }
-            }
-        }
+        return reshape([p.batch * p.length, C]).indexSelect(p.rows)
     }
 
     /// [N, C] → [B, T, C] with zero rows at the padding: the inverse of `packed`.
