@@ -14,6 +14,11 @@ heads, n-best 20 and max answer length 30, official SQuAD v1.1 EM/F1.
 
 Defaults: the bar datasets under ../shared/data and the recipe's defaults. The last stdout
 line is one JSON object (task, steps, seconds, dev metrics).
+
+A long run (qa's recipe is about four hours on one thread) can be stopped and resumed:
+`--state F` saves the model, optimizer, schedule, RNG and step to F every `--save-minutes`
+and on SIGTERM/SIGINT (then exits with 3); started again with the same flags and F, it goes
+on from that step with the same batches and dropout masks, and `--threads` may differ.
 """
 import argparse
 import collections
@@ -22,6 +27,7 @@ import math
 import os
 import random
 import re
+import signal
 import string
 import sys
 import time
@@ -126,6 +132,11 @@ def f1(pred, gold):
     return 2 * pr * rc / (pr + rc)
 
 
+def state_args(a):
+    """The flags that must match for a saved state to be resumed (not threads or limits of evaluation)."""
+    return {k: v for k, v in vars(a).items() if k not in ("threads", "state", "save_minutes", "eval_limit")}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--task", required=True, choices=sorted(RECIPE))
@@ -142,6 +153,8 @@ def main():
     ap.add_argument("--doc-stride", type=int, default=128)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--state", help="save/resume the run's state in this file")
+    ap.add_argument("--save-minutes", type=float, default=10.0)
     a = ap.parse_args()
     lr, epochs, batch, max_len, warm = RECIPE[a.task]
     lr, epochs, batch = a.lr or lr, a.epochs or epochs, a.batch_size or batch
@@ -222,9 +235,35 @@ def main():
     warmup = int(round(total * warm))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: s / max(1, warmup) if s < warmup else max(0.0, (total - s) / max(1, total - warmup)))
     model.train()
-    step, started, tokens = 0, time.time(), 0
+    step, started, tokens, before = 0, time.time(), 0, 0.0
+    if a.state and os.path.exists(a.state):
+        st = torch.load(a.state, weights_only=False)
+        if st["args"] != state_args(a):
+            sys.exit(f"torch_finetune.py: {a.state} was saved by a run with other flags: {st['args']}")
+        model.load_state_dict(st["model"])
+        opt.load_state_dict(st["opt"])
+        sched.load_state_dict(st["sched"])
+        torch.set_rng_state(st["rng"])
+        step, tokens, before = st["step"], st["tokens"], st["seconds"]
+        print(f"resumed from {a.state} at step {step}", file=sys.stderr)
+    stop = []
+    if a.state:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda n, f: stop.append(n))
+    saved_at = time.time()
+
+    def save():
+        tmp = a.state + ".tmp"
+        torch.save(dict(args=state_args(a), model=model.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(),
+                        rng=torch.get_rng_state(), step=step, tokens=tokens, seconds=before + time.time() - started), tmp)
+        os.replace(tmp, a.state)
+    done, final_loss = 0, None
     for epoch in range(epochs if not a.steps else 10**9):
         for b in buckets(lengths, batch, a.seed, epoch):
+            if done < step:  # resumed: these batches were trained before
+                done += 1
+                continue
+            done += 1
             rows = [feats[i] for i in b]
             ids, types, mask, T = pad(rows, tok)
             tokens += int(mask.sum())
@@ -251,13 +290,22 @@ def main():
             opt.step()
             sched.step()
             step += 1
+            final_loss = round(out.loss.item(), 6)
             if step % 50 == 0:
                 print(f"step {step}/{total} loss {out.loss.item():.4f}", file=sys.stderr)
+            if a.state and (stop or time.time() - saved_at > 60 * a.save_minutes) and step < total:
+                save()
+                saved_at = time.time()
+                if stop:
+                    print(f"stopped at step {step}; state in {a.state} (run again with the same flags to resume)", file=sys.stderr)
+                    sys.exit(3)
             if step >= total:
                 break
         if step >= total:
             break
-    seconds = time.time() - started
+    seconds = before + time.time() - started
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, signal.SIG_DFL if sig == signal.SIGTERM else signal.default_int_handler)
 
     model.eval()
     metrics = {}
@@ -313,6 +361,7 @@ def main():
                 total_n = sum(len(w) for w, _ in dev)
             metrics = {"accuracy": correct / max(total_n, 1), "examples": len(dev)}
     print(json.dumps({"task": a.task, "steps": step, "seconds": round(seconds, 1), "tokens_per_s": round(tokens / seconds, 1),
+                      "final_loss": final_loss,
                       "lr": lr, "epochs": epochs, "batch": batch, "max_length": max_len, **metrics}))
 
 
