@@ -41,8 +41,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 DATA = os.path.join(os.path.dirname(ROOT), "shared", "data")
 MINILM = os.environ.get("SEQ_MINILM_DIR", os.path.expanduser("~/.cache/seq/minilm"))
 RECIPE = {  # FineTuningKind.recipe: lr, epochs, batch, max length, warmup share
-    "sentiment": (4e-5, 2, 32, 64, 0.1), "pos": (5e-5, 3, 32, 128, 0.1),
-    "nli": (5e-5, 6, 32, 128, 0.1), "qa": (8e-5, 3, 32, 384, 0.1)}
+    "sentiment": (4e-5, 2, 32, 64, 0.1), "pos": (1e-4, 4, 32, 128, 0.1),
+    "nli": (5e-5, 6, 32, 128, 0.1), "qa": (8e-5, 4, 32, 384, 0.1)}
 FILES = {
     "sentiment": ("sentiment/sst2/train.tsv", "sentiment/sst2/dev.tsv"),
     "pos": ("pos/ud-english-ewt/train.conllu", "pos/ud-english-ewt/dev.conllu"),

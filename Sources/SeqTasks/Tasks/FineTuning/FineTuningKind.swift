@@ -28,12 +28,14 @@ public enum FineTuningKind: String, Codable, Sendable, CaseIterable {
         // SST-2: 67k short rows; 1 epoch at constant 2e-5 reaches ~0.888 with PyTorch, so
         // a higher peak with warmup and linear decay over 2 epochs.
         case .sentiment: Recipe(learningRate: 4e-5, epochs: 2, batchSize: 32, maxLength: 64, warmup: 0.1)
-        // EWT: 12.5k sentences, 17 UPOS tags; sentences are short.
-        case .pos: Recipe(learningRate: 5e-5, epochs: 3, batchSize: 32, maxLength: 128, warmup: 0.1)
+        // EWT: 12.5k sentences, 17 UPOS tags; sentences are short. At 5e-5 and 3 passes the
+        // tagger reaches 0.9623 on dev; 1e-4 and 4 passes reach 0.9660 (bench/RESULTS.md).
+        case .pos: Recipe(learningRate: 1e-4, epochs: 4, batchSize: 32, maxLength: 128, warmup: 0.1)
         // SICK: 4.4k pairs; small data wants more passes at a moderate rate.
         case .nli: Recipe(learningRate: 5e-5, epochs: 6, batchSize: 32, maxLength: 128, warmup: 0.1)
-        // SQuADShifts new-wiki: 7.9k questions; the usual 384-token windows, stride 128.
-        case .qa: Recipe(learningRate: 8e-5, epochs: 3, batchSize: 32, maxLength: 384, warmup: 0.1)
+        // SQuADShifts new-wiki: 7.9k questions; the usual 384-token windows, stride 128. Dev F1
+        // still rises in the fourth pass (71.99 → 73.28 on a dev subset; bench/RESULTS.md).
+        case .qa: Recipe(learningRate: 8e-5, epochs: 4, batchSize: 32, maxLength: 384, warmup: 0.1)
         }
     }
 
