@@ -148,6 +148,39 @@ import SeqTestSupport
         }
     }
 
+    /// `--init` copies the encoder and embeddings into a NAT model; `--init-decoder` the decoder
+    /// layers too, never the length predictor; a decoder of another depth is refused before
+    /// anything is copied.
+    @Test func natStartsFromTheAutoregressiveEncoderAndOptionallyItsDecoder() throws {
+        let ar = Self.model(seed: 3)
+        func values(_ m: Translator) -> [String: [Float]] {
+            Dictionary(uniqueKeysWithValues: m.namedParameters.map { ($0.name, $0.parameter.value.scalars) })
+        }
+        let theirs = values(ar)
+        for decoder in [false, true] {
+            let nat = Self.model(Self.config().withDecoder(.natCMLM, maxTargetLength: 20), seed: 4)
+            let fresh = values(nat)
+            let copied = try withoutGradients { try nat.copyEncoder(from: ar, decoder: decoder) }
+            let mine = values(nat)
+            var count = 0
+            for (name, v) in mine {
+                let fromAR = name.hasPrefix("encoder.") || name == "shared.weight" || decoder && name.hasPrefix("decoder.layers.")
+                    || decoder && name.hasPrefix("decoder.layer_norm.")
+                #expect(v == (fromAR ? theirs[name] : fresh[name]), "\(name) (decoder: \(decoder))")
+                if fromAR { count += 1 }
+            }
+            #expect(copied == count && count > 0)
+            #expect(mine["decoder.embed_length.weight"] == fresh["decoder.embed_length.weight"])
+        }
+        var shallow = Self.config()
+        shallow.decoderLayers = 1
+        let nat = Self.model(Self.config().withDecoder(.natCMLM, maxTargetLength: 20), seed: 4)
+        let before = values(nat)
+        #expect(throws: CheckpointError.self) { try withoutGradients { try nat.copyEncoder(from: Self.model(shallow), decoder: true) } }
+        #expect(values(nat) == before, "a refused copy changes nothing")
+        #expect(try withoutGradients { try nat.copyEncoder(from: Self.model(shallow)) } > 0, "the encoder alone does not care about the decoder")
+    }
+
     @Test func referenceShapeHasItsParameterCount() {
         // The PyTorch reference: 7.58 M parameters with an 8000-entry joint vocabulary.
         var c = TranslatorPreset.base.config(vocabSize: 8000)

@@ -106,9 +106,9 @@ import SeqTestSupport
                              "--tgt", f.dir.appendingPathComponent("train.de").path, "--val-src", f.dir.appendingPathComponent("val.en").path,
                              "--val-tgt", f.dir.appendingPathComponent("val.de").path, "--out", out.path, "--max-tokens", "200",
                              "--max-steps", "4", "--warmup", "2", "--eval-every", "0", "--checkpoint-every", "0", "--eval-iterations", "2",
-                             "--threads", "1"])
+                             "--threads", "1"] + (kind == "nat-vanilla" ? ["--init-decoder"] : []))
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stderr.contains("encoder and embeddings from"))
+        #expect(r.stderr.contains(kind == "nat-vanilla" ? "encoder, decoder layers and embeddings from" : "encoder and embeddings from"))
         let summary = try Self.summary(r)
         #expect(summary["best_bleu"] is Double, "validation BLEU decodes the NAT model")
         let config = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("config.json"))) as! [String: Any]
@@ -159,6 +159,8 @@ import SeqTestSupport
         #expect(shape.status == 1 && shape.stderr.contains(f.model.path) && shape.stderr.contains("64]") && shape.stderr.contains("32]"),
                 "\(shape.stderr)")
         #expect(shape.stderr.split(separator: "\n").count == 1, "\(shape.stderr)")
+        let decoderAlone = try CLI.run(["train-translation", "--model", "nat-cmlm", "--init-decoder", "--out", dir.appendingPathComponent("d").path])
+        #expect(decoderAlone.status == 2 && decoderAlone.stderr.contains("give --init"), "\(decoderAlone.stderr)")
         #expect(try CLI.run(["translate", "--decoder", "sideways"]).status == 2)
         #expect(try CLI.run(["translate", "--iterations", "0"]).status == 2)
         #expect(try CLI.run(["translate", "--length-beam", "0"]).status == 2)

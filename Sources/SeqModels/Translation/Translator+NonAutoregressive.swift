@@ -72,24 +72,37 @@ public enum SourceCopy {
 
 extension Translator {
     /// Whether a parameter belongs to the encoder or the embeddings: what `--init` copies
-    /// from an autoregressive model (its decoder reads causally, so it stays fresh).
+    /// from an autoregressive model.
     static func isEncoderOrEmbedding(_ name: String) -> Bool {
         name.hasPrefix("encoder.") || name == "shared.weight" || name == "decoder.embed_tokens.weight"
     }
 
+    /// Whether a parameter belongs to the decoder's layers, its final norm or an untied output
+    /// projection: what `--init-decoder` copies besides. The autoregressive decoder was trained
+    /// to read causally; started from it, a non-autoregressive decoder only has to learn to read
+    /// both ways (Guo et al. 2020 fine-tune NAT from AR), not cross-attention and the target
+    /// language from nothing. The length predictor always starts fresh.
+    static func isDecoderStack(_ name: String) -> Bool {
+        name.hasPrefix("decoder.layers.") || name.hasPrefix("decoder.layer_norm.") || name.hasPrefix("lm_head.")
+    }
+
     /// Copies the encoder and embeddings of `other` (an autoregressive model, say) into this
-    /// model; returns how many tensors were copied. A missing name or another shape is
-    /// refused in one sentence naming the first one, before anything is copied.
+    /// model — and with `decoder`, its decoder layers too; returns how many tensors were
+    /// copied. A missing name or another shape is refused in one sentence naming the first
+    /// one, before anything is copied.
     @discardableResult
-    public func copyEncoder(from other: Translator) throws -> Int {
+    public func copyEncoder(from other: Translator, decoder: Bool = false) throws -> Int {
         let theirs = Dictionary(uniqueKeysWithValues: other.namedParameters.map { ($0.name, $0.parameter) })
-        let mine = namedParameters.filter { Self.isEncoderOrEmbedding($0.name) }
+        let mine = namedParameters.filter { Self.isEncoderOrEmbedding($0.name) || decoder && Self.isDecoderStack($0.name) }
         for (name, p) in mine {
             guard let q = theirs[name] else {
+                if Self.isDecoderStack(name) {
+                    throw CheckpointError("the model to start from has no \(name); its decoder (\(other.config.decoderLayers) layers, \(other.config.normalizeBefore ? "pre" : "post")-LN, output \(other.config.tieOutput ? "tied" : "untied")) must match this one's (\(config.decoderLayers), \(config.normalizeBefore ? "pre" : "post")-LN, \(config.tieOutput ? "tied" : "untied")) to start the decoder from it")
+                }
                 throw CheckpointError("the model to start from has no \(name) (its embeddings are \(other.config.shareEmbeddings ? "shared" : "separate"), this model's are \(config.shareEmbeddings ? "shared" : "separate"))")
             }
             guard q.shape == p.shape else {
-                throw CheckpointError("\(name) is \(q.shape) in the model to start from but \(p.shape) here; give the same width, feed-forward size, encoder layers and vocabulary (or leave the size flags out)")
+                throw CheckpointError("\(name) is \(q.shape) in the model to start from but \(p.shape) here; give the same width, feed-forward size, encoder and decoder layers and vocabulary (or leave the size flags out)")
             }
         }
         for (name, p) in mine { p.assign(theirs[name]!.value) }

@@ -37,8 +37,10 @@ struct TrainTranslation: ParsableCommand {
 
     @Option(name: .customLong("model"), help: "Decoder: autoregressive (default), nat-vanilla (one pass over the source copied to the predicted length), nat-cmlm (mask-predict), nat-ctc (one pass over the upsampled source, CTC loss).")
     var decoderKind: DecoderKind = .autoregressive
-    @Option(name: .customLong("init"), help: "Start the encoder and embeddings from this translation model directory (its vocabulary and sizes are used; a non-autoregressive model's decoder starts fresh).")
+    @Option(name: .customLong("init"), help: "Start the encoder and embeddings from this translation model directory (its vocabulary and sizes are used; a non-autoregressive model's decoder starts fresh unless --init-decoder).")
     var initFrom: String?
+    @Flag(name: .customLong("init-decoder"), help: "With --init: start the decoder layers from that model's too (a non-autoregressive decoder then learns to read both ways instead of starting fresh; the length predictor still starts fresh).")
+    var initDecoder = false
     @Option(help: "nat-ctc: decoder positions per source token (2 or 3).")
     var upsample = 2
     @Option(name: .customLong("length-loss-weight"), help: "nat-vanilla, nat-cmlm: weight of the length predictor's loss (fairseq's 0.1).")
@@ -127,7 +129,7 @@ struct TrainTranslation: ParsableCommand {
     static let recipeFlags = ["--src", "--tgt", "--val-src", "--val-tgt", "--preset", "--encoder-layers", "--decoder-layers", "--d-model",
                               "--heads", "--ffn", "--dropout", "--post-ln", "--share-embeddings", "--no-share-embeddings", "--tie-output",
                               "--no-tie-output", "--separate-vocab", "--vocab-size", "--max-tokens", "--max-length", "--lr", "--warmup",
-                              "--label-smoothing", "--clip", "--weight-decay", "--eval-sentences", "--seed", "--model", "--init",
+                              "--label-smoothing", "--clip", "--weight-decay", "--eval-sentences", "--seed", "--model", "--init", "--init-decoder",
                               "--upsample", "--length-loss-weight", "--eval-iterations", "--eval-length-beam", "--glancing"]
 
     func validate() throws {
@@ -161,6 +163,7 @@ struct TrainTranslation: ParsableCommand {
         try need(lengthLossWeight >= 0 && lengthLossWeight.isFinite, "--length-loss-weight must be a non-negative number")
         try need(evalIterations >= 1, "--eval-iterations must be at least 1, got \(evalIterations)")
         if let evalLengthBeam { try need(evalLengthBeam >= 1, "--eval-length-beam must be at least 1, got \(evalLengthBeam)") }
+        try need(!initDecoder || initFrom != nil, "--init-decoder copies the decoder of the --init model; give --init")
         try need(initFrom == nil || !separateVocab && !CommandLine.arguments.contains("--vocab-size"),
                  "--init takes the vocabulary of the model it starts from; drop --separate-vocab and --vocab-size")
         try need(!(separateVocab && shareEmbeddings && CommandLine.arguments.contains("--share-embeddings")),
@@ -252,10 +255,10 @@ struct TrainTranslation: ParsableCommand {
                                            validationPaths: p.valSrc.flatMap { s in p.valTgt.map { (source: s, target: $0) } },
                                            parallel: reducer.dataParallel)
             if let start, let initFrom {
-                do { try withoutGradients { try task.model.copyEncoder(from: start.model) } } catch let e as CheckpointError {
+                do { try withoutGradients { try task.model.copyEncoder(from: start.model, decoder: initDecoder) } } catch let e as CheckpointError {
                     throw InputError(file: initFrom, line: nil, message: e.message)
                 }
-                if reducer.isMain { FileHandle.standardErrorWrite("encoder and embeddings from \(initFrom)\n") }
+                if reducer.isMain { FileHandle.standardErrorWrite("encoder\(initDecoder ? ", decoder layers" : "") and embeddings from \(initFrom)\n") }
             }
             return try Trainer(task: task, taskName: TranslationTask.name, settings: trainerSettings(maxSteps: maxSteps), reducer: reducer)
         }
