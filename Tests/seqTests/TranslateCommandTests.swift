@@ -21,9 +21,17 @@ import SeqTestSupport
         var summary: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(summaryLine.utf8))) as? [String: Any] ?? [:] }
     }
 
+    /// The fixture's directory: one per test process, removed when the process exits (the
+    /// fixture outlives every test that uses it, so no test can remove it).
+    static func fixtureDirectory() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("seq-mt-cli-\(getpid())")
+    }
+
     static let fixture: TrainedModel? = {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("seq-mt-cli-\(UUID().uuidString)")
+        let dir = fixtureDirectory()
+        try? FileManager.default.removeItem(at: dir)   // a previous process with the same id
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(at: TranslateCommandTests.fixtureDirectory()) }
         func write(_ lines: [String], _ name: String) {
             try? (Array(repeating: lines, count: 6).flatMap { $0 }.joined(separator: "\n") + "\n")
                 .write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8)

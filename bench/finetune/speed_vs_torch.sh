@@ -11,6 +11,7 @@
 # Inference: SST-2 dev (872 sentences) classified by the fine-tuned seq model with
 # `seq evaluate` and by transformers loading the same directory (batch 64, no_grad), in
 # sentences per second. Needs a release build (swift build -c release) and MiniLM cached.
+# KEEP=1 keeps the work directory (models, logs) instead of removing it at exit.
 set -euo pipefail
 STEPS=${1:-200}
 THREADS=${2:-2}
@@ -19,7 +20,9 @@ PY=${PY:-$HOME/.cache/seq-ref/venv/bin/python}
 MINILM=${SEQ_MINILM_DIR:-$HOME/.cache/seq/minilm}
 DATA=../shared/data/sentiment/sst2
 OUT=$(mktemp -d /tmp/seq-ft-speed.XXXXXX)
-echo "machine: $(nproc) cores, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}; $STEPS steps, $THREADS threads; work in $OUT" >&2
+# The fine-tuned model is ~90 MB a run: removed at exit unless KEEP=1.
+[ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$OUT"' EXIT
+echo "machine: $(nproc) cores, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}; $STEPS steps, $THREADS threads; work in $OUT${KEEP:+ (kept)}" >&2
 
 "$SEQ" finetune --task sentiment --init "$MINILM" --train $DATA/train.tsv --dev $DATA/dev.tsv --out "$OUT/seq" \
   --batch-size 32 --max-length 64 --lr 2e-5 --schedule constant --warmup 0 --clip 0 --max-steps "$STEPS" \
