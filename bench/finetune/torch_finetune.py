@@ -16,9 +16,10 @@ Defaults: the bar datasets under ../shared/data and the recipe's defaults. The l
 line is one JSON object (task, steps, seconds, dev metrics).
 
 A long run (qa's recipe is about four hours on one thread) can be stopped and resumed:
-`--state F` saves the model, optimizer, schedule, RNG and step to F every `--save-minutes`
-and on SIGTERM/SIGINT (then exits with 3); started again with the same flags and F, it goes
-on from that step with the same batches and dropout masks, and `--threads` may differ.
+`--state F` saves the model, optimizer, schedule, RNG and step to F every `--save-minutes`,
+on SIGTERM/SIGINT (then exits with 3) and when training ends; started again with the same
+flags and F, it goes on from that step with the same batches and dropout masks (or straight
+to the evaluation), and `--threads` may differ.
 """
 import argparse
 import collections
@@ -235,7 +236,7 @@ def main():
     warmup = int(round(total * warm))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: s / max(1, warmup) if s < warmup else max(0.0, (total - s) / max(1, total - warmup)))
     model.train()
-    step, started, tokens, before = 0, time.time(), 0, 0.0
+    step, started, tokens, before, resumed_loss = 0, time.time(), 0, 0.0, None
     if a.state and os.path.exists(a.state):
         st = torch.load(a.state, weights_only=False)
         if st["args"] != state_args(a):
@@ -244,7 +245,7 @@ def main():
         opt.load_state_dict(st["opt"])
         sched.load_state_dict(st["sched"])
         torch.set_rng_state(st["rng"])
-        step, tokens, before = st["step"], st["tokens"], st["seconds"]
+        step, tokens, before, resumed_loss = st["step"], st["tokens"], st["seconds"], st.get("final_loss")
         print(f"resumed from {a.state} at step {step}", file=sys.stderr)
     stop = []
     if a.state:
@@ -255,11 +256,14 @@ def main():
     def save():
         tmp = a.state + ".tmp"
         torch.save(dict(args=state_args(a), model=model.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(),
-                        rng=torch.get_rng_state(), step=step, tokens=tokens, seconds=before + time.time() - started), tmp)
+                        rng=torch.get_rng_state(), step=step, tokens=tokens, seconds=before + time.time() - started,
+                        final_loss=final_loss), tmp)
         os.replace(tmp, a.state)
-    done, final_loss = 0, None
+    done, final_loss = 0, resumed_loss
     for epoch in range(epochs if not a.steps else 10**9):
         for b in buckets(lengths, batch, a.seed, epoch):
+            if step >= total:  # resumed after the last step: straight to the evaluation
+                break
             if done < step:  # resumed: these batches were trained before
                 done += 1
                 continue
@@ -304,6 +308,8 @@ def main():
         if step >= total:
             break
     seconds = before + time.time() - started
+    if a.state:
+        save()  # a run stopped during its (long) evaluation resumes straight into it
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, signal.SIG_DFL if sig == signal.SIGTERM else signal.default_int_handler)
 
