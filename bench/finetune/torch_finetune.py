@@ -23,6 +23,7 @@ to the evaluation), and `--threads` may differ.
 """
 import argparse
 import collections
+import itertools
 import json
 import math
 import os
@@ -247,10 +248,10 @@ def main():
         torch.set_rng_state(st["rng"])
         step, tokens, before, resumed_loss = st["step"], st["tokens"], st["seconds"], st.get("final_loss")
         print(f"resumed from {a.state} at step {step}", file=sys.stderr)
-    stop = []
+    stop, previous = [], {}
     if a.state:
         for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda n, f: stop.append(n))
+            previous[sig] = signal.signal(sig, lambda n, f: stop.append(n))
     saved_at = time.time()
 
     def save():
@@ -259,59 +260,50 @@ def main():
                         rng=torch.get_rng_state(), step=step, tokens=tokens, seconds=before + time.time() - started,
                         final_loss=final_loss), tmp)
         os.replace(tmp, a.state)
-    done, final_loss = 0, resumed_loss
-    for epoch in range(epochs if not a.steps else 10**9):
-        for b in buckets(lengths, batch, a.seed, epoch):
-            if step >= total:  # resumed after the last step: straight to the evaluation
-                break
-            if done < step:  # resumed: these batches were trained before
-                done += 1
-                continue
-            done += 1
-            rows = [feats[i] for i in b]
-            ids, types, mask, T = pad(rows, tok)
-            tokens += int(mask.sum())
-            if a.task == "qa":
-                # The mean over a window's answers of (CE(start) + CE(end)) / 2: soft targets with
-                # 1/k on each of k answers (with one answer, transformers' own loss).
-                out = model(input_ids=ids, token_type_ids=types, attention_mask=mask)
-                qs, qe = torch.zeros(len(rows), T), torch.zeros(len(rows), T)
-                for r, row in enumerate(rows):
-                    k = len(row[2]) // 2
-                    for j in range(k):
-                        qs[r, row[2][2 * j]] += 1.0 / k
-                        qe[r, row[2][2 * j + 1]] += 1.0 / k
-                out = SimpleNamespace(loss=-0.5 * ((torch.log_softmax(out.start_logits, -1) * qs).sum()
-                                                         + (torch.log_softmax(out.end_logits, -1) * qe).sum()) / len(rows))
-            elif a.task == "pos":
-                lab = torch.tensor([r[2] + [-100] * (T - len(r[2])) for r in rows])
-                out = model(input_ids=ids, token_type_ids=types, attention_mask=mask, labels=lab)
-            else:
-                out = model(input_ids=ids, token_type_ids=types, attention_mask=mask, labels=torch.tensor([r[2][0] for r in rows]))
-            opt.zero_grad()
-            out.loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            step += 1
-            final_loss = round(out.loss.item(), 6)
-            if step % 50 == 0:
-                print(f"step {step}/{total} loss {out.loss.item():.4f}", file=sys.stderr)
-            if a.state and (stop or time.time() - saved_at > 60 * a.save_minutes) and step < total:
-                save()
-                saved_at = time.time()
-                if stop:
-                    print(f"stopped at step {step}; state in {a.state} (run again with the same flags to resume)", file=sys.stderr)
-                    sys.exit(3)
-            if step >= total:
-                break
-        if step >= total:
-            break
+    final_loss = resumed_loss
+    every_batch = (b for epoch in itertools.count() for b in buckets(lengths, batch, a.seed, epoch))
+    # One batch per step: a resumed run skips the `step` batches it trained before.
+    for b in itertools.islice(every_batch, step, total):
+        rows = [feats[i] for i in b]
+        ids, types, mask, T = pad(rows, tok)
+        tokens += int(mask.sum())
+        if a.task == "qa":
+            # The mean over a window's answers of (CE(start) + CE(end)) / 2: soft targets with
+            # 1/k on each of k answers (with one answer, transformers' own loss).
+            out = model(input_ids=ids, token_type_ids=types, attention_mask=mask)
+            qs, qe = torch.zeros(len(rows), T), torch.zeros(len(rows), T)
+            for r, row in enumerate(rows):
+                k = len(row[2]) // 2
+                for j in range(k):
+                    qs[r, row[2][2 * j]] += 1.0 / k
+                    qe[r, row[2][2 * j + 1]] += 1.0 / k
+            out = SimpleNamespace(loss=-0.5 * ((torch.log_softmax(out.start_logits, -1) * qs).sum()
+                                                     + (torch.log_softmax(out.end_logits, -1) * qe).sum()) / len(rows))
+        elif a.task == "pos":
+            lab = torch.tensor([r[2] + [-100] * (T - len(r[2])) for r in rows])
+            out = model(input_ids=ids, token_type_ids=types, attention_mask=mask, labels=lab)
+        else:
+            out = model(input_ids=ids, token_type_ids=types, attention_mask=mask, labels=torch.tensor([r[2][0] for r in rows]))
+        opt.zero_grad()
+        out.loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        step += 1
+        final_loss = round(out.loss.item(), 6)
+        if step % 50 == 0:
+            print(f"step {step}/{total} loss {out.loss.item():.4f}", file=sys.stderr)
+        if a.state and (stop or time.time() - saved_at > 60 * a.save_minutes) and step < total:
+            save()
+            saved_at = time.time()
+            if stop:
+                print(f"stopped at step {step}; state in {a.state} (run again with the same flags to resume)", file=sys.stderr)
+                sys.exit(3)
     seconds = before + time.time() - started
     if a.state:
         save()  # a run stopped during its (long) evaluation resumes straight into it
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, signal.SIG_DFL if sig == signal.SIGTERM else signal.default_int_handler)
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)
 
     model.eval()
     metrics = {}
