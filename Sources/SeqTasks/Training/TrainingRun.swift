@@ -15,6 +15,10 @@ public struct TrainingRunOptions: Sendable {
     public var maxEpochs: Int?
     /// Held-out evaluation every N steps (0: only at the end).
     public var evalEvery = 200
+    /// Evaluate the starting model before the first step (not when resuming): a fine-tuning
+    /// run's baseline. Translation turns it off: an untrained decoder runs every validation
+    /// sentence to the length cap and scores 0, minutes of decoding that tell nothing.
+    public var evaluateAtStart = true
     /// Stop after this many evaluations in a row without a new best (0: never).
     public var patience = 0
     /// Keep the model with the best evaluation in `out/best` (when the task selects one).
@@ -73,7 +77,7 @@ public enum TrainingRun {
             }
         }
 
-        if !resumed { try evaluate() }
+        if !resumed && options.evaluateAtStart { try evaluate() }
         while true {
             let reasons: [(String, Bool)] = [
                 ("max_steps", stepLimit.map { trainer.step >= $0 } ?? false),

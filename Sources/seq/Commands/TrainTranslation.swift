@@ -269,6 +269,7 @@ struct TrainTranslation: ParsableCommand {
                                                  patience: patience, keepBest: true, checkpointEvery: checkpointEvery,
                                                  keepCheckpoints: max(keepCheckpoints, averageLast), logEvery: logEvery)
         options.cooldown = BudgetCooldown(fraction: cooldown)
+        options.evaluateAtStart = false
         var summary = try TrainingCommand.reportingInput(out: outPath, data: task.sourcePath) {
             var summary = try TrainingRun.run(trainer, options: options, resumed: resume)
             if averageLast > 1 { summary.merge(try average(trainer, out: outURL)) { _, b in b } }

@@ -1,0 +1,30 @@
+import Foundation
+import Testing
+@testable import SeqTasks
+
+/// The run loop's evaluations: a fresh run evaluates its starting model first unless told
+/// not to (translation), and always evaluates the model it ends with.
+struct TrainingRunTests {
+    /// The steps of the evaluation records in metrics.jsonl after 4 steps with evaluation
+    /// every 2.
+    static func evaluatedSteps(atStart: Bool) throws -> [Int] {
+        let dir = TranslationTaskTests.directory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let trainer = try Trainer(task: try TranslationTaskTests.task(dir, validation: true), taskName: TranslationTask.name,
+                                  settings: TranslationTaskTests.trainerSettings())
+        var options = TrainingRunOptions(out: dir.appendingPathComponent("run"))
+        options.maxSteps = 4
+        options.evalEvery = 2
+        options.checkpointEvery = 0
+        options.evaluateAtStart = atStart
+        _ = try TrainingRun.run(trainer, options: options, resumed: false)
+        return try String(contentsOf: options.out.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+            .split(separator: "\n").compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .filter { $0["eval_bleu"] != nil }.compactMap { $0["step"] as? Int }
+    }
+
+    @Test func startingModelIsEvaluatedOnlyWhenAsked() throws {
+        #expect(try Self.evaluatedSteps(atStart: true) == [0, 2, 4])
+        #expect(try Self.evaluatedSteps(atStart: false) == [2, 4])
+    }
+}
