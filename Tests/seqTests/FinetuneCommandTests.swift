@@ -40,6 +40,9 @@ import Testing
             #expect(summary[key] != nil, "finetune's summary lacks \(key): \(summary.keys.sorted())")
         }
         #expect(summary["steps"] as? Int == 3)
+        // What to run next names the dev file the model was chosen on, ready to paste.
+        let dev = try #require(summary["dev"] as? String)
+        #expect((summary["next"] as? [String] ?? []).contains { $0.hasSuffix("--data \(dev)") }, "\(summary["next"] ?? "none")")
         let model = try #require(summary["model"] as? String)
         #expect(model == run.appendingPathComponent("best").path)
         let config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: model).appendingPathComponent("config.json"))) as? [String: Any]
@@ -68,6 +71,7 @@ import Testing
             let r = try CLI.run(args)
             #expect(r.status == 1, "\(args): \(r.stderr)")
             #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.contains("but seq"), "\(r.stderr)")
+            #expect(r.stderr.components(separatedBy: model).count == 2, "the model's path once: \(r.stderr)")
         }
         // A starting model given to predict: not a fine-tuned head.
         let s = try CLI.run(["predict", "--task", "sentiment", "--model", start.path], stdin: Data("x\n".utf8))

@@ -225,8 +225,9 @@ struct Finetune: ParsableCommand {
         case .pos: example = "echo 'The cat sat on the mat .' | seq predict --task pos --model \(model) --format conllu"
         case .qa: example = "echo '{\"question\":\"Who wrote it?\",\"context\":\"It was written by Ada.\"}' | seq predict --task qa --model \(model)"
         }
+        // The dev file it was chosen on, so the command runs as printed.
         try TrainingCommand.finish(summary, done: "the best model is in \(model) (transformers' \(self.task.architecture) loads it)\(usesBundled ? ", trained on the bundled set" : "").",
-                                   next: [example, "seq evaluate --task \(self.task.rawValue) --model \(model) --data DEV_FILE"])
+                                   next: [example, "seq evaluate --task \(self.task.rawValue) --model \(model) --data \(task.devPath ?? "DEV_FILE")"])
     }
 
     /// --init, else MiniLM when cached, else the newest `seq pretrain` output under runs/.
