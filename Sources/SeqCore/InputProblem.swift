@@ -14,6 +14,9 @@ public struct InputProblem: Error, CustomStringConvertible, Equatable, Sendable 
 
     public var description: String {
         if let line { return "\(file):\(line): \(message)" }
+        // Library messages often start with the path themselves ("DIR holds a … model"):
+        // naming it once is enough.
+        if message.hasPrefix(file + " ") { return "\(file): \(message.dropFirst(file.count + 1))" }
         return "\(file): \(message)"
     }
 }

@@ -8,6 +8,13 @@ struct InputProblemTests {
         #expect(InputProblem(file: "a.tsv", line: 3, message: "expected 2 columns").description == "a.tsv:3: expected 2 columns")
         #expect(InputProblem(file: "<stdin>", message: "empty input").description == "<stdin>: empty input")
     }
+
+    /// A library message that starts with the path names it once (the path as a whole word only).
+    @Test func namesThePathOnce() {
+        #expect(InputProblem(file: "runs/pos", message: "runs/pos holds a tagger").description == "runs/pos: holds a tagger")
+        #expect(InputProblem(file: "runs/pos", message: "runs/pos2 holds a tagger").description == "runs/pos: runs/pos2 holds a tagger")
+        #expect(InputProblem(file: "a.json", line: 1, message: "a.json is odd").description == "a.json:1: a.json is odd")
+    }
 }
 
 struct ParallelForTests {
