@@ -13,6 +13,10 @@
 #
 # The distilled targets (RUNS/train.distill.de, beam 5) are made once and reused.
 # GLANCING=R adds --glancing R (nat-cmlm) to both runs, whose directories then end in -glat.
+# INIT_DECODER=1 adds --init-decoder (decoder layers from the teacher too; directories end
+# in -initdec). DATA="distilled" (or "raw") trains only that run, on the first of CORES
+# (default "0 1", one core per run), so two kinds can share the machine:
+#   DATA=distilled CORES=0 nat_quality.sh T nat-cmlm 20 & DATA=distilled CORES=1 nat_quality.sh T nat-ctc 20
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 TEACHER="$1"
@@ -21,7 +25,11 @@ MINUTES="${3:-35}"
 RUNS="${4:-runs/nat}"
 SEQ="${SEQ:-.build/release/seq}"
 GLANCING="${GLANCING:-0}"
+INIT_DECODER="${INIT_DECODER:-0}"
+DATA="${DATA:-distilled raw}"
+read -ra CORE_LIST <<< "${CORES:-0 1}"
 SUFFIX=""; [ "$GLANCING" != 0 ] && SUFFIX="-glat"
+EXTRA=(); [ "$INIT_DECODER" != 0 ] && { EXTRA=(--init-decoder); SUFFIX="$SUFFIX-initdec"; }
 M=../shared/data/translation/multi30k
 [ -d "$M" ] || { echo "nat_quality.sh: $M is absent (Multi30k from ../shared/data)" >&2; exit 1; }
 mkdir -p "$RUNS"
@@ -34,10 +42,18 @@ train() {  # CORE DATA TARGETS
   taskset -c "$1" "$SEQ" train-translation --model "$KIND" --init "$TEACHER" --src "$M/train.en" --tgt "$3" \
     --val-src "$M/val.en" --val-tgt "$M/val.de" --out "$RUNS/$KIND-$2$SUFFIX" --max-minutes "$MINUTES" \
     --eval-every 150 --eval-sentences 300 --eval-iterations 4 --checkpoint-every 150 --threads 1 --glancing "$GLANCING" \
-    > "$RUNS/$KIND-$2$SUFFIX.log" 2>&1
+    "${EXTRA[@]}" > "$RUNS/$KIND-$2$SUFFIX.log" 2>&1
 }
-train 0 distilled "$RUNS/train.distill.de" &
-train 1 raw "$M/train.de" &
+i=0
+for data in $DATA; do
+  case "$data" in
+    distilled) targets="$RUNS/train.distill.de" ;;
+    raw) targets="$M/train.de" ;;
+    *) echo "nat_quality.sh: DATA holds distilled and/or raw, not $data" >&2; exit 1 ;;
+  esac
+  train "${CORE_LIST[$((i % ${#CORE_LIST[@]}))]}" "$data" "$targets" &
+  i=$((i + 1))
+done
 wait
 
 decodings() {
@@ -47,7 +63,7 @@ decodings() {
     nat-vanilla) echo "--length-beam 1|--npd-teacher $TEACHER --npd-candidates 5" ;;
   esac
 }
-for data in distilled raw; do
+for data in $DATA; do
   IFS='|' read -ra ways <<< "$(decodings)"
   for way in "${ways[@]}"; do
     # shellcheck disable=SC2086
