@@ -8,6 +8,8 @@
 #
 # PATIENCE (default 0: the whole budget) is passed to --patience: with the default of 3 a
 # small model on SICK stops after ~100 steps still predicting the majority class.
+# PRETRAIN_FLAGS adds flags to `seq pretrain` (e.g. "--lr 5e-4 --total-steps 1130": a higher
+# peak rate decayed to 0 where the time budget ends).
 # Needs ../shared/data and a release build. Runs go to runs/pretraining-pays/ (a pretrained
 # model already there is reused). Prints one line per run and ends with a JSON summary.
 set -euo pipefail
@@ -16,13 +18,14 @@ D=${SEQ_DATA:-../shared/data}
 SEQ=${SEQ:-.build/release/seq}
 OUT=${OUT:-runs/pretraining-pays}
 PT=${1:-30} FT=${2:-10} TH=${3:-2} PATIENCE=${PATIENCE:-0}
+read -ra PRETRAIN_EXTRA <<< "${PRETRAIN_FLAGS:-}"
 [[ -d $D/lm/gutenberg ]] || { echo "pretraining_pays.sh: needs $D (the shared datasets)" >&2; exit 2; }
 [[ -x $SEQ ]] || { echo "pretraining_pays.sh: no release build at $SEQ (swift build -c release)" >&2; exit 2; }
 mkdir -p "$OUT"
 
 if [[ ! -f $OUT/pretrained/config.json ]]; then
     "$SEQ" pretrain "$D/lm/gutenberg/train.txt" --preset small --max-minutes "$PT" --threads "$TH" \
-        --out "$OUT/pretrained" > "$OUT/pretrain.json" 2> "$OUT/pretrain.log"
+        "${PRETRAIN_EXTRA[@]}" --out "$OUT/pretrained" > "$OUT/pretrain.json" 2> "$OUT/pretrain.log"
 fi
 BASE=$OUT/pretrained
 [[ -f $BASE/best/config.json ]] && BASE=$BASE/best
