@@ -44,9 +44,7 @@ struct BudgetCooldownTests {
         options.logEvery = 1
         options.cooldown = BudgetCooldown(fraction: 0.5)
         _ = try TrainingRun.run(trainer, options: options, resumed: false)
-        let lines = try String(contentsOf: options.out.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
-            .split(separator: "\n").compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-        let rates = lines.compactMap { l -> (Int, Double)? in
+        let rates = try TrainingRunTests.records(in: options.out).compactMap { l -> (Int, Double)? in
             guard let s = l["step"] as? Int, let r = l["lr"] as? Double else { return nil }
             return (s, r)
         }

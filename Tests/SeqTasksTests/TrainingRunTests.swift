@@ -18,9 +18,13 @@ struct TrainingRunTests {
         options.checkpointEvery = 0
         options.evaluateAtStart = atStart
         _ = try TrainingRun.run(trainer, options: options, resumed: false)
-        return try String(contentsOf: options.out.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+        return try records(in: options.out).filter { $0["eval_bleu"] != nil }.compactMap { $0["step"] as? Int }
+    }
+
+    /// The records a run in `out` logged to metrics.jsonl, in order.
+    static func records(in out: URL) throws -> [[String: Any]] {
+        try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
             .split(separator: "\n").compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-            .filter { $0["eval_bleu"] != nil }.compactMap { $0["step"] as? Int }
     }
 
     @Test func startingModelIsEvaluatedOnlyWhenAsked() throws {

@@ -51,7 +51,7 @@ for data in $DATA; do
     raw) targets="$M/train.de" ;;
     *) echo "nat_quality.sh: DATA holds distilled and/or raw, not $data" >&2; exit 1 ;;
   esac
-  train "${CORE_LIST[$((i % ${#CORE_LIST[@]}))]}" "$data" "$targets" &
+  train "${CORE_LIST[i % ${#CORE_LIST[@]}]}" "$data" "$targets" &
   i=$((i + 1))
 done
 wait
